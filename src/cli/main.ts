@@ -1,0 +1,34 @@
+import { EXIT_BAD_INPUT, InputError } from "../errors.js";
+import type { Command } from "./command.js";
+
+/** Commands are loaded lazily so that `noiselab analyze` never loads the native engine. */
+const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((n) => n.length));
+  const rows = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return ["usage: noiselab <command> [options]", "", "commands:", ...rows, "", "Run `noiselab <command> --help` for a command's options."].join("\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    console.log(usage());
+    return name === undefined ? EXIT_BAD_INPUT : 0;
+  }
+  const entry = commands[name];
+  if (!entry) {
+    console.error(`noiselab: unknown command "${name}"\n\n${usage()}`);
+    return EXIT_BAD_INPUT;
+  }
+  try {
+    const command = await entry.load();
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof InputError) {
+      console.error(`noiselab ${name}: ${err.message}`);
+      return EXIT_BAD_INPUT;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,6 @@
+export { Optimizer } from "./optimizer.js";
+export { SGD } from "./sgd.js";
+export type { SGDOptions } from "./sgd.js";
+export { Adam, AdamW } from "./adam.js";
+export type { AdamOptions } from "./adam.js";
+export * from "./schedule.js";

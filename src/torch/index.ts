@@ -1,0 +1,22 @@
+// The TypeScript face of libtorch: `import * as torch from "./torch/index.js"`.
+export { Tensor, callOp, op, opInPlace, opSchema } from "./tensor.js";
+export type { GeneratorLike, Scalar, TensorOrScalar } from "./tensor.js";
+export type { DType, AnyTypedArray, TypedArrayOf } from "./dtype.js";
+export { isFloatingPoint } from "./dtype.js";
+export * from "./creation.js";
+export * as F from "./functional.js";
+export { Generator, manualSeed } from "./random.js";
+export { tidy, keep, dispose, memory } from "./scope.js";
+export type { MemoryInfo } from "./scope.js";
+export {
+  buildInfo,
+  setNumThreads,
+  getNumThreads,
+  getDeterminism,
+  setDeterminism,
+  DETERMINISTIC,
+  checkDevice,
+  synchronize,
+  noGrad,
+} from "./context.js";
+export type { BuildInfo, DeterminismFlags } from "./context.js";

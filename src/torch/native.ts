@@ -1,0 +1,78 @@
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+
+/** An opaque native handle (an N-API External with a type tag). */
+export type NativeHandle = { readonly __nativeHandle: unique symbol };
+
+export interface BuildInfo {
+  torchVersion: string;
+  libtorchDir: string;
+  cudaAvailable: boolean;
+  cudaDeviceCount: number;
+  cudnnAvailable: boolean;
+  /** cuDNN version as an integer (e.g. 91900), or -1 without cuDNN. */
+  cudnnVersion: number;
+  hasFillUninitializedMemory: boolean;
+  /** libtorch's build configuration (`at::show_config()`). */
+  config: string;
+  /** Thread pools and their sizes (`at::get_parallel_info()`). */
+  parallelInfo: string;
+}
+
+export interface DeterminismFlags {
+  deterministicAlgorithms: boolean;
+  deterministicAlgorithmsWarnOnly: boolean;
+  cudnnDeterministic: boolean;
+  cudnnBenchmark: boolean;
+  allowTF32Matmul: boolean;
+  allowTF32Cudnn: boolean;
+  /** null where the libtorch version has no such switch (before 2.1). */
+  fillUninitializedMemory: boolean | null;
+}
+
+/** The functions exported by native/src/*.cc. */
+export interface NativeBinding {
+  fromBuffer(data: ArrayBufferView, shape: number[], dtype: number, device?: string): NativeHandle;
+  toBuffer(t: NativeHandle): ArrayBuffer;
+  shape(t: NativeHandle): number[];
+  dtype(t: NativeHandle): number;
+  device(t: NativeHandle): string;
+  item(t: NativeHandle): number | boolean;
+  requiresGrad(t: NativeHandle): boolean;
+  setRequiresGrad(t: NativeHandle, value: boolean): void;
+  grad(t: NativeHandle): NativeHandle | null;
+  setGrad(t: NativeHandle, grad: NativeHandle | null): void;
+  backward(t: NativeHandle, grad: NativeHandle | null, retainGraph: boolean | null): void;
+  setGradEnabled(enabled: boolean): boolean;
+  dispose(t: NativeHandle): void;
+  memory(): { tensors: number; storages: number; bytes: number };
+  resolveOp(name: string, overload: string): number;
+  opSchema(id: number): string;
+  callOp(id: number, args: unknown[]): unknown;
+  callOpInPlace(id: number, args: unknown[]): void;
+  buildInfo(): BuildInfo;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  getDeterminism(): DeterminismFlags;
+  setDeterminism(flags: Partial<DeterminismFlags>): void;
+  manualSeed(seed: number): void;
+  newGenerator(device: string, seed: number): NativeHandle;
+  generatorSeed(g: NativeHandle): number;
+  generatorSetSeed(g: NativeHandle, seed: number): void;
+  cudaSynchronize(device?: number): void;
+}
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../../..");
+const addonPath = process.env.NOISELAB_ADDON ?? join(root, "native/build/noiselab.node");
+
+function load(): NativeBinding {
+  try {
+    return createRequire(import.meta.url)(addonPath) as NativeBinding;
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new Error(`cannot load the noiselab native addon at ${addonPath} (run \`npm run build:native\`): ${reason}`);
+  }
+}
+
+export const native: NativeBinding = load();
