@@ -1,7 +1,7 @@
 // The ops of torch.nn.functional that noiselab's models and losses need.
 import { empty } from "./creation.js";
-import type { GeneratorLike } from "./tensor.js";
-import { Tensor, op } from "./tensor.js";
+import type { GeneratorLike, Tensor } from "./tensor.js";
+import { op } from "./tensor.js";
 
 type Pair = number | [number, number];
 
