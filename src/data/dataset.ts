@@ -1,0 +1,128 @@
+/**
+ * The in-memory dataset every loader returns: dense N×C×H×W images in C
+ * order plus integer labels, independent of any tensor engine.
+ */
+import { InputError } from "../errors.js";
+
+/** A categorical per-example attribute: `values[codes[i]]` is example i's value. */
+export interface CategoricalAttribute {
+  values: string[];
+  codes: Int32Array;
+}
+
+export interface Dataset {
+  name: string;
+  /**
+   * N×C×H×W in C order: uint8 (0..255) for image files, float32 for synthetic data.
+   * May be a view into a larger buffer (IDX images skip the file header): mind `byteOffset`.
+   */
+  images: Uint8Array | Float32Array;
+  shape: [n: number, c: number, h: number, w: number];
+  /** 0..numClasses-1 */
+  labels: Int32Array;
+  numClasses: number;
+  classNames: string[];
+  /** Sensitive attributes per example (e.g. "group", "Male"), for sub-group analysis. */
+  attributes?: Record<string, CategoricalAttribute>;
+}
+
+export interface DatasetSplits {
+  train: Dataset;
+  test: Dataset;
+}
+
+/** Per-channel statistics, in [0, 1] units for uint8 data and raw units for float data. */
+export interface ChannelStats {
+  mean: number[];
+  std: number[];
+}
+
+export function exampleSize(ds: Dataset): number {
+  return ds.shape[1] * ds.shape[2] * ds.shape[3];
+}
+
+/** Number of examples of each class. */
+export function classCounts(ds: Dataset): number[] {
+  const counts = new Array<number>(ds.numClasses).fill(0);
+  for (const label of ds.labels) counts[label]++;
+  return counts;
+}
+
+/** A new dataset holding copies of the examples at `indices`, in that order. */
+export function subset(ds: Dataset, indices: ArrayLike<number>): Dataset {
+  const n = ds.shape[0];
+  const size = exampleSize(ds);
+  const count = indices.length;
+  const images = ds.images instanceof Uint8Array ? new Uint8Array(count * size) : new Float32Array(count * size);
+  const labels = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    const source = indices[i];
+    if (!Number.isInteger(source) || source < 0 || source >= n) {
+      throw new RangeError(`subset of ${ds.name}: index ${source} is outside 0..${n - 1}`);
+    }
+    images.set(ds.images.subarray(source * size, (source + 1) * size), i * size);
+    labels[i] = ds.labels[source];
+  }
+  const result: Dataset = {
+    name: ds.name,
+    images,
+    shape: [count, ds.shape[1], ds.shape[2], ds.shape[3]],
+    labels,
+    numClasses: ds.numClasses,
+    classNames: ds.classNames,
+  };
+  if (ds.attributes) {
+    result.attributes = {};
+    for (const [key, attribute] of Object.entries(ds.attributes)) {
+      const codes = new Int32Array(count);
+      for (let i = 0; i < count; i++) codes[i] = attribute.codes[indices[i]];
+      result.attributes[key] = { values: attribute.values, codes };
+    }
+  }
+  return result;
+}
+
+/**
+ * Per-channel mean and (population) standard deviation over all examples and
+ * pixels, for input normalisation. Uint8 data is scaled to [0, 1] first, the
+ * usual convention for `Normalize(mean, std)` after `ToTensor()`.
+ */
+export function channelStats(ds: Dataset): ChannelStats {
+  const [n, c, h, w] = ds.shape;
+  const plane = h * w;
+  const scale = ds.images instanceof Uint8Array ? 1 / 255 : 1;
+  const mean: number[] = [];
+  const std: number[] = [];
+  for (let channel = 0; channel < c; channel++) {
+    // Sums in float64 per example, then combined, to keep rounding error small on 60000×784 pixels.
+    let sum = 0;
+    let sumSquares = 0;
+    for (let example = 0; example < n; example++) {
+      const start = (example * c + channel) * plane;
+      let planeSum = 0;
+      let planeSquares = 0;
+      for (let p = start; p < start + plane; p++) {
+        const value = ds.images[p];
+        planeSum += value;
+        planeSquares += value * value;
+      }
+      sum += planeSum;
+      sumSquares += planeSquares;
+    }
+    const count = n * plane;
+    const channelMean = count > 0 ? sum / count : 0;
+    const variance = count > 0 ? Math.max(0, sumSquares / count - channelMean * channelMean) : 0;
+    mean.push(channelMean * scale);
+    std.push(Math.sqrt(variance) * scale);
+  }
+  return { mean, std };
+}
+
+/** Checks labels against `numClasses`; `source` names the file they came from. */
+export function checkLabels(labels: Int32Array, numClasses: number, source: string): void {
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] < 0 || labels[i] >= numClasses) {
+      throw new InputError(`${source}: label ${labels[i]} of example ${i} is out of range 0..${numClasses - 1}`);
+    }
+  }
+}
