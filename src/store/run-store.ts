@@ -1,0 +1,448 @@
+import Database from "better-sqlite3";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { isAbsolute, join, relative, resolve } from "node:path";
+import { InputError } from "../errors.js";
+import { canonicalJson, contentHash } from "../runner/hash.js";
+import type { MetricValue, RunUnit, WorkerResult } from "../runner/unit.js";
+import { isRecord, readWorkerResult, RECORD_FILE, UNIT_FILE, WorkerResultError } from "../runner/unit.js";
+import { migrate } from "./schema.js";
+
+const DB_FILE = "noiselab.sqlite";
+const RUNS_DIR = "runs";
+const STAGING_DIR = "staging";
+
+export type RunStatus = "done" | "failed";
+
+export interface ExperimentRecord {
+  name: string;
+  spec: unknown;
+  created: string;
+  /** Runs of this experiment by status. */
+  done: number;
+  failed: number;
+}
+
+export interface RunMembership {
+  experiment: string;
+  label: string;
+}
+
+export interface RunRecord {
+  key: string;
+  config: unknown;
+  status: RunStatus;
+  error: string | null;
+  /** ISO 8601 times of the latest attempt. */
+  startedAt: string;
+  finishedAt: string;
+  wallSeconds: number;
+  attempts: number;
+  /** Absolute path of the artifacts; null unless done. */
+  artifactDir: string | null;
+  memberships: RunMembership[];
+}
+
+/** A run as seen from one experiment: with its label there. */
+export interface ExperimentRun extends RunRecord {
+  label: string;
+}
+
+export interface RunTiming {
+  startedAt: Date;
+  finishedAt: Date;
+  wallSeconds: number;
+}
+
+/** What opening the store found and repaired after an earlier process died. */
+export interface RecoveryReport {
+  /** Staging dirs of dead processes, removed. */
+  removedStaging: string[];
+  /** Keys whose run dir was renamed into place but not recorded, then validated and recorded. */
+  adopted: string[];
+  /** Keys whose unrecorded run dir failed validation, removed (the run is redone). */
+  removedRunDirs: string[];
+  /** Keys recorded done whose run dir is gone, demoted to failed (the run is redone). */
+  missingArtifacts: string[];
+}
+
+/** Contents of run.json, written into the run dir just before it is renamed into place. */
+interface CommitRecord {
+  key: string;
+  pid: number;
+  startedAt: string;
+  finishedAt: string;
+  wallSeconds: number;
+}
+
+interface RunRow {
+  key: string;
+  config: string;
+  status: RunStatus;
+  error: string | null;
+  started: string;
+  finished: string;
+  wall_seconds: number;
+  artifact_dir: string | null;
+  attempts: number;
+}
+
+/** Staging dirs this process is using, across every RunStore it opened. */
+const activeStaging = new Set<string>();
+
+const STAGING_NAME = /^([0-9a-f]{64})\.(\d+)$/;
+const KEY = /^[0-9a-f]{64}$/;
+
+/**
+ * The run store: an SQLite database (WAL mode) plus one artifact directory per done run.
+ *
+ * A run is committed by renaming its staging dir to runs/<key> and then writing its row
+ * in one transaction. Opening the store repairs what a killed process left behind; see
+ * RecoveryReport and docs/runner.md.
+ */
+export class RunStore {
+  readonly dir: string;
+  readonly dbPath: string;
+  readonly recovery: RecoveryReport;
+  private readonly db: Database.Database;
+
+  private constructor(dir: string) {
+    this.dir = resolve(dir);
+    this.dbPath = join(this.dir, DB_FILE);
+    mkdirSync(join(this.dir, RUNS_DIR), { recursive: true });
+    mkdirSync(join(this.dir, STAGING_DIR), { recursive: true });
+    this.db = openDatabase(this.dbPath);
+    try {
+      this.recovery = this.recover();
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
+  }
+
+  static open(dir: string): RunStore {
+    return new RunStore(dir);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Create or update an experiment; its creation time is kept from the first call. */
+  defineExperiment(name: string, spec: unknown): void {
+    if (name === "") throw new InputError("experiment name must not be empty");
+    this.db
+      .prepare(
+        `INSERT INTO experiments (name, spec, created) VALUES (?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET spec = excluded.spec`,
+      )
+      .run(name, canonicalJson(spec), new Date().toISOString());
+  }
+
+  getExperiment(name: string): ExperimentRecord | undefined {
+    return this.queryExperiments("WHERE e.name = ?", name)[0];
+  }
+
+  listExperiments(): ExperimentRecord[] {
+    return this.queryExperiments("");
+  }
+
+  /** Runs recorded for an experiment (done or failed), ordered by label. */
+  runsOf(experiment: string): ExperimentRun[] {
+    const rows = this.db
+      .prepare(
+        `SELECT r.*, m.label FROM experiment_runs m JOIN runs r ON r.key = m.run_key
+         WHERE m.experiment = ? ORDER BY m.label, r.key`,
+      )
+      .all(experiment) as (RunRow & { label: string })[];
+    return rows.map((row) => ({ ...this.toRecord(row), label: row.label }));
+  }
+
+  getRun(key: string): RunRecord | undefined {
+    const row = this.db.prepare("SELECT * FROM runs WHERE key = ?").get(key) as RunRow | undefined;
+    return row && this.toRecord(row);
+  }
+
+  isDone(key: string): boolean {
+    return this.db.prepare("SELECT 1 FROM runs WHERE key = ? AND status = 'done'").get(key) !== undefined;
+  }
+
+  /** Metrics of a done run by name; empty for runs that are not done. */
+  metricsOf(key: string): Record<string, MetricValue> {
+    const rows = this.db.prepare("SELECT name, value, kind FROM metrics WHERE run_key = ? ORDER BY name").all(key) as {
+      name: string;
+      value: number | string | null;
+      kind: string;
+    }[];
+    return Object.fromEntries(rows.map((r) => [r.name, r.kind === "boolean" ? r.value === 1 : r.value]));
+  }
+
+  /** Where a run's artifacts live once it is done. */
+  artifactDir(key: string): string {
+    return join(this.dir, RUNS_DIR, checkKey(key));
+  }
+
+  /** Path of one artifact file of a run; the name must stay inside the run dir. */
+  artifactPath(key: string, name: string): string {
+    const dir = this.artifactDir(key);
+    const path = resolve(dir, name);
+    const inside = relative(dir, path);
+    if (inside === "" || inside.startsWith("..") || isAbsolute(inside)) {
+      throw new InputError(`artifact name "${name}" leaves the run directory`);
+    }
+    return path;
+  }
+
+  /** A fresh, empty staging dir for one attempt at `key`: <store>/staging/<key>.<pid>. */
+  createStaging(key: string): string {
+    const dir = join(this.dir, STAGING_DIR, `${checkKey(key)}.${process.pid}`);
+    if (activeStaging.has(dir)) throw new Error(`run ${key} is already being executed by this process`);
+    // Anything here is left over from an earlier process that had our pid.
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir);
+    activeStaging.add(dir);
+    return dir;
+  }
+
+  discardStaging(dir: string): void {
+    rmSync(dir, { recursive: true, force: true });
+    activeStaging.delete(dir);
+  }
+
+  /**
+   * Commit a finished attempt: rename the staging dir to runs/<key>, then record the run,
+   * its metrics and its experiment in one transaction. If another process committed the
+   * same key first, this attempt is discarded and only the membership is recorded.
+   */
+  commitRun(unit: RunUnit, stagingDir: string, result: WorkerResult, timing: RunTiming): RunRecord {
+    const target = this.artifactDir(unit.key);
+    const record: CommitRecord = {
+      key: unit.key,
+      pid: process.pid,
+      startedAt: timing.startedAt.toISOString(),
+      finishedAt: timing.finishedAt.toISOString(),
+      wallSeconds: timing.wallSeconds,
+    };
+    writeFileSync(join(stagingDir, RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`);
+    if (this.isDone(unit.key)) {
+      this.discardStaging(stagingDir);
+    } else {
+      // No done row, so a dir here is an unrecorded leftover that open() could not judge yet.
+      rmSync(target, { recursive: true, force: true });
+      renameSync(stagingDir, target);
+      activeStaging.delete(stagingDir);
+      this.recordDone(unit.config, result, record);
+    }
+    this.linkRun(unit);
+    return this.getRun(unit.key) as RunRecord;
+  }
+
+  /** Record a failed attempt; a run already done (by another process) stays done. */
+  recordFailure(unit: RunUnit, error: string, timing: RunTiming): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO runs (key, config, status, error, started, finished, wall_seconds, artifact_dir, attempts)
+           VALUES (?, ?, 'failed', ?, ?, ?, ?, NULL, 1)
+           ON CONFLICT (key) DO UPDATE SET status = 'failed', error = excluded.error, started = excluded.started,
+             finished = excluded.finished, wall_seconds = excluded.wall_seconds, attempts = attempts + 1
+           WHERE status <> 'done'`,
+        )
+        .run(
+          unit.key,
+          canonicalJson(unit.config),
+          error,
+          timing.startedAt.toISOString(),
+          timing.finishedAt.toISOString(),
+          timing.wallSeconds,
+        );
+      this.linkRun(unit);
+    })();
+  }
+
+  /** Record that `unit.experiment` uses the (already recorded) run `unit.key` as `unit.label`. */
+  linkRun(unit: RunUnit): void {
+    this.db
+      .prepare(
+        `INSERT INTO experiment_runs (experiment, run_key, label) VALUES (?, ?, ?)
+         ON CONFLICT (experiment, run_key) DO UPDATE SET label = excluded.label`,
+      )
+      .run(unit.experiment, unit.key, unit.label);
+  }
+
+  private queryExperiments(where: string, ...params: string[]): ExperimentRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT e.name, e.spec, e.created,
+                count(CASE WHEN r.status = 'done' THEN 1 END) AS done,
+                count(CASE WHEN r.status = 'failed' THEN 1 END) AS failed
+         FROM experiments e
+         LEFT JOIN experiment_runs m ON m.experiment = e.name
+         LEFT JOIN runs r ON r.key = m.run_key
+         ${where}
+         GROUP BY e.name ORDER BY e.created, e.name`,
+      )
+      .all(...params) as { name: string; spec: string; created: string; done: number; failed: number }[];
+    return rows.map((r) => ({ ...r, spec: JSON.parse(r.spec) }));
+  }
+
+  private recordDone(config: unknown, result: WorkerResult, record: CommitRecord): void {
+    const metricRows = Object.entries(result.metrics).map(([name, value]) => toMetricRow(name, value));
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO runs (key, config, status, error, started, finished, wall_seconds, artifact_dir, attempts)
+           VALUES (?, ?, 'done', NULL, ?, ?, ?, ?, 1)
+           ON CONFLICT (key) DO UPDATE SET status = 'done', error = NULL, started = excluded.started,
+             finished = excluded.finished, wall_seconds = excluded.wall_seconds,
+             artifact_dir = excluded.artifact_dir, attempts = attempts + 1`,
+        )
+        .run(
+          record.key,
+          canonicalJson(config),
+          record.startedAt,
+          record.finishedAt,
+          record.wallSeconds,
+          join(RUNS_DIR, record.key),
+        );
+      this.db.prepare("DELETE FROM metrics WHERE run_key = ?").run(record.key);
+      const insert = this.db.prepare("INSERT INTO metrics (run_key, name, value, kind) VALUES (?, ?, ?, ?)");
+      for (const m of metricRows) insert.run(record.key, m.name, m.value, m.kind);
+    })();
+  }
+
+  private recover(): RecoveryReport {
+    const report: RecoveryReport = { removedStaging: [], adopted: [], removedRunDirs: [], missingArtifacts: [] };
+    const stagingRoot = join(this.dir, STAGING_DIR);
+    for (const name of readdirSync(stagingRoot)) {
+      const match = STAGING_NAME.exec(name);
+      if (!match) continue;
+      const path = join(stagingRoot, name);
+      const pid = Number(match[2]);
+      const stale = pid === process.pid ? !activeStaging.has(path) : !isProcessAlive(pid);
+      if (stale) {
+        rmSync(path, { recursive: true, force: true });
+        report.removedStaging.push(name);
+      }
+    }
+
+    const doneDirs = new Map(
+      (this.db.prepare("SELECT key, artifact_dir FROM runs WHERE status = 'done'").all() as { key: string; artifact_dir: string }[]).map(
+        (r) => [r.key, r.artifact_dir],
+      ),
+    );
+    for (const name of readdirSync(join(this.dir, RUNS_DIR))) {
+      if (!KEY.test(name) || doneDirs.has(name)) continue;
+      this.recoverRunDir(name, report);
+    }
+    for (const [key, dir] of doneDirs) {
+      if (existsSync(join(this.dir, dir))) continue;
+      this.db.transaction(() => {
+        this.db
+          .prepare("UPDATE runs SET status = 'failed', error = ?, artifact_dir = NULL WHERE key = ?")
+          .run(`artifact directory ${dir} is missing`, key);
+        this.db.prepare("DELETE FROM metrics WHERE run_key = ?").run(key);
+      })();
+      report.missingArtifacts.push(key);
+    }
+    return report;
+  }
+
+  /**
+   * A runs/<key> dir with no done row: the committing process died between the rename
+   * and the transaction. Adopt it if it is complete and consistent, else delete it.
+   */
+  private recoverRunDir(key: string, report: RecoveryReport): void {
+    const dir = join(this.dir, RUNS_DIR, key);
+    const record = readJson(join(dir, RECORD_FILE));
+    if (isRecord(record) && typeof record.pid === "number" && record.pid !== process.pid && isProcessAlive(record.pid)) {
+      return; // its process is alive and about to write the row
+    }
+    const adoptable = this.validateRunDir(key, dir, record);
+    if (adoptable) {
+      this.recordDone(adoptable.unit.config, adoptable.result, adoptable.record);
+      if (this.getExperiment(adoptable.unit.experiment)) this.linkRun(adoptable.unit);
+      report.adopted.push(key);
+    } else {
+      rmSync(dir, { recursive: true, force: true });
+      report.removedRunDirs.push(key);
+    }
+  }
+
+  private validateRunDir(key: string, dir: string, record: unknown): { unit: RunUnit; result: WorkerResult; record: CommitRecord } | undefined {
+    const unit = readJson(join(dir, UNIT_FILE));
+    if (!isRecord(record) || record.key !== key || typeof record.startedAt !== "string" || typeof record.finishedAt !== "string") return undefined;
+    if (typeof record.wallSeconds !== "number") return undefined;
+    if (!isRecord(unit) || unit.key !== key || typeof unit.experiment !== "string" || typeof unit.label !== "string") return undefined;
+    try {
+      if (contentHash(unit.config) !== key) return undefined;
+      const result = readWorkerResult(dir);
+      return { unit: unit as unknown as RunUnit, result, record: record as unknown as CommitRecord };
+    } catch (err) {
+      if (err instanceof WorkerResultError || err instanceof TypeError) return undefined;
+      throw err;
+    }
+  }
+
+  private toRecord(row: RunRow): RunRecord {
+    const memberships = this.db
+      .prepare("SELECT experiment, label FROM experiment_runs WHERE run_key = ? ORDER BY experiment")
+      .all(row.key) as RunMembership[];
+    return {
+      key: row.key,
+      config: JSON.parse(row.config),
+      status: row.status,
+      error: row.error,
+      startedAt: row.started,
+      finishedAt: row.finished,
+      wallSeconds: row.wall_seconds,
+      attempts: row.attempts,
+      artifactDir: row.artifact_dir === null ? null : join(this.dir, row.artifact_dir),
+      memberships,
+    };
+  }
+}
+
+function checkKey(key: string): string {
+  if (!KEY.test(key)) throw new InputError(`"${key}" is not a run key (64 hex digits)`);
+  return key;
+}
+
+function openDatabase(path: string): Database.Database {
+  const db = new Database(path);
+  try {
+    db.pragma("journal_mode = WAL");
+    db.pragma("foreign_keys = ON");
+    db.pragma("busy_timeout = 5000");
+    db.pragma("synchronous = NORMAL");
+    migrate(db, path);
+    return db;
+  } catch (err) {
+    db.close();
+    if ((err as { code?: string }).code === "SQLITE_NOTADB") throw new InputError(`${path}: not an SQLite database, so not a noiselab store`);
+    throw err;
+  }
+}
+
+function toMetricRow(name: string, value: MetricValue): { name: string; value: number | string | null; kind: string } {
+  if (value === null) return { name, value: null, kind: "null" };
+  if (typeof value === "boolean") return { name, value: value ? 1 : 0, kind: "boolean" };
+  return { name, value, kind: typeof value };
+}
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Signal 0 probes a pid: ESRCH means no such process; EPERM means it exists (another user's). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
