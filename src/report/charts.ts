@@ -1,0 +1,227 @@
+/**
+ * The HTML report's charts as Vega-Lite specs, one per figure of the paper
+ * plus training curves and the per-example disagreement histogram. A chart
+ * is listed only when the report has data for it.
+ */
+import type { TopLevelSpec } from "vega-lite";
+import type { ExperimentReport, GroupSummary } from "./build.js";
+
+export type ChartId = "fig2" | "fig3" | "fig4" | "fig5" | "curves" | "disagreement";
+
+export interface ReportChart {
+  id: ChartId;
+  title: string;
+  caption: string;
+  spec: TopLevelSpec;
+}
+
+type Row = Record<string, string | number>;
+
+const FIG2_METRICS = ["Accuracy std (%)", "Churn (%)", "L2 of unit weights"];
+
+function analysed(report: ExperimentReport): GroupSummary[] {
+  return report.groups.filter((g) => g.analysis !== null);
+}
+
+/** Variants in report order (the paper's first), for a stable colour and bar order. */
+function variantOrder(report: ExperimentReport): string[] {
+  return [...new Set(report.groups.map((g) => g.variant))];
+}
+
+function stabilityRows(groups: GroupSummary[]): Row[] {
+  return groups.flatMap((g) => {
+    const a = g.analysis!;
+    const values: [string, number | null][] = [
+      [FIG2_METRICS[0], a.accuracy.top1.std === null ? null : a.accuracy.top1.std * 100],
+      [FIG2_METRICS[1], a.churn.mean === null ? null : a.churn.mean * 100],
+      [FIG2_METRICS[2], a.weights?.unitL2.mean ?? null],
+    ];
+    return values.filter((v): v is [string, number] => v[1] !== null).map(([metric, value]) => ({ model: g.model, variant: g.variant, metric, value }));
+  });
+}
+
+/** Std of accuracy, churn and L2 per variant, bars grouped by model; one panel per measure, each with its own scale. */
+function stabilitySpec(rows: Row[], models: string[], variants: string[]): TopLevelSpec {
+  return {
+    data: { values: rows },
+    facet: { column: { field: "metric", type: "nominal", sort: FIG2_METRICS, title: null } },
+    spec: {
+      width: Math.max(160, models.length * variants.length * 14),
+      height: 180,
+      mark: "bar",
+      encoding: {
+        x: { field: "model", type: "nominal", sort: models, title: "model" },
+        xOffset: { field: "variant", type: "nominal", sort: variants },
+        y: { field: "value", type: "quantitative", title: null },
+        color: { field: "variant", type: "nominal", sort: variants, title: "variant" },
+      },
+    },
+    resolve: { scale: { y: "independent" } },
+  };
+}
+
+function fig2(report: ExperimentReport): ReportChart | null {
+  const groups = analysed(report);
+  const rows = stabilityRows(groups);
+  if (rows.length === 0) return null;
+  return {
+    id: "fig2",
+    title: "Instability per variant (paper Fig. 2)",
+    caption: "Std of top-1 accuracy across replicates, mean pairwise churn, and mean pairwise L2 distance of unit-normalised weights, per noise variant, grouped by model.",
+    spec: stabilitySpec(rows, [...new Set(groups.map((g) => g.model))], variantOrder(report)),
+  };
+}
+
+function fig3(report: ExperimentReport): ReportChart | null {
+  const models = report.batchNormPairs.flatMap((p) => [p.withBatchNorm, p.withoutBatchNorm]);
+  const rows = stabilityRows(analysed(report).filter((g) => models.includes(g.model)));
+  if (rows.length === 0) return null;
+  return {
+    id: "fig3",
+    title: "With and without BatchNorm (paper Fig. 3)",
+    caption: `The Fig. 2 measures for models that differ only in BatchNorm (${report.batchNormPairs.map((p) => `${p.withBatchNorm} vs ${p.withoutBatchNorm}`).join("; ")}), side by side.`,
+    spec: stabilitySpec(rows, models, variantOrder(report)),
+  };
+}
+
+function fig4(report: ExperimentReport): ReportChart | null {
+  const groups = analysed(report);
+  const name = (c: number): string => report.classNames[c] ?? `class ${c}`;
+  const rows: Row[] = groups.flatMap((g) =>
+    g.analysis!.perClass.classes.filter((c) => c.std !== null).map((c) => ({ model: g.model, variant: g.variant, class: name(c.class!), std: c.std! * 100 })),
+  );
+  if (rows.length === 0) return null;
+  const classes = [...new Set(rows.map((r) => r.class as string))];
+  const variants = variantOrder(report);
+  return {
+    id: "fig4",
+    title: "Per-class accuracy std (paper Fig. 4)",
+    caption: "Std across replicates of each class's accuracy, per variant. Single classes can be far less stable than overall accuracy.",
+    spec: {
+      data: { values: rows },
+      facet: { row: { field: "model", type: "nominal", title: "model" } },
+      spec: {
+        width: Math.min(1100, Math.max(240, classes.length * variants.length * 6)),
+        height: 160,
+        mark: "bar",
+        encoding: {
+          x: { field: "class", type: "nominal", sort: classes, title: "class" },
+          xOffset: { field: "variant", type: "nominal", sort: variants },
+          y: { field: "std", type: "quantitative", title: "accuracy std (%)" },
+          color: { field: "variant", type: "nominal", sort: variants, title: "variant" },
+        },
+      },
+    },
+  };
+}
+
+function fig5(report: ExperimentReport): ReportChart | null {
+  const rows: Row[] = [];
+  for (const g of analysed(report)) {
+    for (const sub of g.analysis!.subgroups?.groups ?? []) {
+      const metrics: [string, number | null | undefined][] = [
+        ["accuracy", sub.accuracy.stdRatio],
+        ["FPR", sub.fpr?.stdRatio],
+        ["FNR", sub.fnr?.stdRatio],
+      ];
+      for (const [metric, ratio] of metrics) {
+        if (ratio !== null && ratio !== undefined) rows.push({ model: g.model, variant: g.variant, group: sub.key, metric, ratio });
+      }
+    }
+  }
+  if (rows.length === 0) return null;
+  const metricOrder = ["accuracy", "FPR", "FNR"];
+  return {
+    id: "fig5",
+    title: "Sub-group std relative to overall std (paper Fig. 5 / Table 5)",
+    caption: "For each sub-group, the std across replicates of its accuracy, FPR and FNR divided by the std of the same metric on the whole test set; the dashed line is 1 (as unstable as the whole).",
+    spec: {
+      data: { values: rows },
+      facet: { row: { field: "model", type: "nominal", title: "model" }, column: { field: "variant", type: "nominal", sort: variantOrder(report), title: "variant" } },
+      spec: {
+        width: Math.max(160, new Set(rows.map((r) => r.group)).size * 36),
+        height: 160,
+        layer: [
+          {
+            mark: "bar",
+            encoding: {
+              x: { field: "group", type: "nominal", title: "sub-group" },
+              xOffset: { field: "metric", type: "nominal", sort: metricOrder },
+              y: { field: "ratio", type: "quantitative", title: "std ÷ overall std" },
+              color: { field: "metric", type: "nominal", sort: metricOrder, title: "metric" },
+            },
+          },
+          { mark: { type: "rule", strokeDash: [4, 3], color: "#444" }, encoding: { y: { datum: 1 } } },
+        ],
+      },
+    },
+  };
+}
+
+function curves(report: ExperimentReport): ReportChart | null {
+  const rows: Row[] = report.groups.flatMap((g) =>
+    g.runs.flatMap((run) =>
+      run.curve
+        .filter((e) => e.epoch !== null && e.testAccuracy !== null)
+        .map((e) => ({ model: g.model, variant: g.variant, replicate: run.replicate, epoch: e.epoch!, accuracy: e.testAccuracy! * 100 })),
+    ),
+  );
+  if (rows.length === 0) return null;
+  return {
+    id: "curves",
+    title: "Training curves",
+    caption: "Test accuracy at each evaluated epoch, one line per replicate. Lines that coincide are bitwise-reproducible replicates.",
+    spec: {
+      data: { values: rows },
+      facet: { row: { field: "model", type: "nominal", title: "model" }, column: { field: "variant", type: "nominal", sort: variantOrder(report), title: "variant" } },
+      spec: {
+        width: 180,
+        height: 140,
+        mark: { type: "line", point: true },
+        encoding: {
+          x: { field: "epoch", type: "quantitative", title: "epoch", axis: { format: "d", tickMinStep: 1 } },
+          y: { field: "accuracy", type: "quantitative", title: "test accuracy (%)", scale: { zero: false } },
+          color: { field: "replicate", type: "nominal", title: "replicate" },
+        },
+      },
+    },
+  };
+}
+
+function disagreement(report: ExperimentReport): ReportChart | null {
+  const rows: Row[] = analysed(report).flatMap((g) =>
+    g.analysis!.churn.disagreementHistogram.map((count, i) => ({
+      model: g.model,
+      variant: g.variant,
+      bin: i === 9 ? "0.9–1.0" : `${(i / 10).toFixed(1)}–${((i + 1) / 10).toFixed(1)}`,
+      count: count ?? 0,
+    })),
+  );
+  if (rows.length === 0) return null;
+  const bins = [...new Set(rows.map((r) => r.bin as string))];
+  return {
+    id: "disagreement",
+    title: "Per-example disagreement",
+    caption: "Histogram of d(x), the share of replicate pairs that disagree on a test example (its mean is the mean churn). Symlog count axis: most examples have d(x) = 0.",
+    spec: {
+      data: { values: rows },
+      facet: { row: { field: "model", type: "nominal", title: "model" }, column: { field: "variant", type: "nominal", sort: variantOrder(report), title: "variant" } },
+      spec: {
+        width: 180,
+        height: 120,
+        mark: "bar",
+        encoding: {
+          x: { field: "bin", type: "ordinal", sort: bins, title: "d(x)" },
+          y: { field: "count", type: "quantitative", title: "examples", scale: { type: "symlog" } },
+        },
+      },
+    },
+  };
+}
+
+/** Every chart the report has data for, in reading order. */
+export function reportCharts(report: ExperimentReport): ReportChart[] {
+  return [fig2(report), fig3(report), fig4(report), fig5(report), curves(report), disagreement(report)].filter(
+    (c): c is ReportChart => c !== null,
+  );
+}
