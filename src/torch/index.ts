@@ -20,3 +20,4 @@ export {
   noGrad,
 } from "./context.js";
 export type { BuildInfo, DeterminismFlags } from "./context.js";
+export { saveSafetensors, loadSafetensors } from "./serialization.js";

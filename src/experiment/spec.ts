@@ -1,0 +1,183 @@
+// The experiment spec: what to train, under which noise variants, how often.
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import type { DatasetSpec } from "../data/index.js";
+import { DATASET_KINDS } from "../data/index.js";
+import { InputError } from "../errors.js";
+import { MODEL_NAMES } from "../models/index.js";
+import { parseVariant } from "../noise/index.js";
+import type { OptimizerConfig, TrainingConfig } from "../train/config.js";
+import { Validator, join } from "./validate.js";
+
+export interface ModelEntry {
+  /** Name of the model in the zoo (see `noiselab run --help`). */
+  name: string;
+  /** Name in reports; defaults to `name`. Must be unique in the spec. */
+  label: string;
+  options: Record<string, unknown>;
+}
+
+export interface ExperimentSpec {
+  name: string;
+  dataset: DatasetSpec;
+  models: ModelEntry[];
+  /** Paper variants (ALGO+IMPL, ALGO, IMPL, CONTROL) or ablations `only:<source>,…`. */
+  variants: string[];
+  replicates: number;
+  /** Master seed from which every source's seed is derived (docs/experiments.md). */
+  seed: number;
+  training: TrainingConfig;
+  /** Epoch whose predictions the report analyses; defaults to the last. */
+  reportEpoch?: number;
+}
+
+/** The paper's small-model recipe: Adam, lr 4e-4, ×0.1 steps. */
+export function defaultTraining(epochs: number): TrainingConfig {
+  return {
+    epochs,
+    batchSize: 128,
+    optimizer: { kind: "adam", lr: 4e-4, decayEpochs: [], gamma: 0.1, weightDecay: 0 },
+    augment: false,
+    evalEpochs: [],
+    labelSmoothing: 0,
+    device: "cpu",
+  };
+}
+
+const DATASET_KEYS: Record<string, readonly string[]> = {
+  "fashion-mnist": ["dir"],
+  mnist: ["dir"],
+  cifar10: ["dir"],
+  cifar100: ["dir", "label"],
+  "image-folder": ["dir", "name", "attributes", "channels", "testFraction", "seed"],
+  synthetic: ["trainSize", "testSize", "numClasses", "imageSize", "minorityFraction", "minorityShift", "noise", "seed"],
+};
+
+function readDataset(v: Validator, value: unknown, path: string): DatasetSpec {
+  const record = v.object(value, path);
+  const kind = v.required(record, "kind", path, (x, p) => v.choice(x, p, DATASET_KINDS));
+  v.object(record, path, ["kind", "trainSubset", "testSubset", "subsetSeed", ...DATASET_KEYS[kind]]);
+  for (const key of ["trainSubset", "testSubset", "subsetSeed", "trainSize", "testSize", "numClasses", "seed"]) {
+    if (record[key] !== undefined) v.integer(record[key], join(path, key), key.endsWith("Seed") || key === "seed" ? 0 : 1);
+  }
+  for (const key of ["dir", "name", "attributes", "label"]) if (record[key] !== undefined) v.string(record[key], join(path, key));
+  for (const key of ["testFraction", "minorityFraction"]) if (record[key] !== undefined) v.number(record[key], join(path, key), 0, 1);
+  for (const key of ["minorityShift", "noise"]) if (record[key] !== undefined) v.number(record[key], join(path, key), 0);
+  if (kind === "synthetic") {
+    v.required(record, "trainSize", path, (x, p) => v.integer(x, p, 1));
+    v.required(record, "testSize", path, (x, p) => v.integer(x, p, 1));
+  } else if (kind !== "fashion-mnist") {
+    v.required(record, "dir", path, (x, p) => v.string(x, p));
+  }
+  return record as unknown as DatasetSpec;
+}
+
+function readModel(v: Validator, value: unknown, path: string): ModelEntry {
+  const record = typeof value === "string" ? { name: value } : v.object(value, path, ["name", "label", "options"]);
+  const name = v.required(record, "name", path, (x, p) => v.choice(x, p, MODEL_NAMES));
+  return {
+    name,
+    label: v.optional(record, "label", path, (x, p) => v.string(x, p), name),
+    options: v.optional(record, "options", path, (x, p) => v.object(x, p), {}),
+  };
+}
+
+function readOptimizer(v: Validator, value: unknown, path: string): OptimizerConfig {
+  const record = v.object(value, path);
+  const kind = v.required(record, "kind", path, (x, p) => v.choice(x, p, ["adam", "sgd"] as const));
+  const lr = v.optional(record, "lr", path, (x, p) => v.number(x, p, 0), kind === "adam" ? 4e-4 : 0.1);
+  const weightDecay = v.optional(record, "weightDecay", path, (x, p) => v.number(x, p, 0), kind === "adam" ? 0 : 5e-4);
+  if (kind === "adam") {
+    v.object(record, path, ["kind", "lr", "decayEpochs", "gamma", "weightDecay"]);
+    return {
+      kind,
+      lr,
+      weightDecay,
+      decayEpochs: v.optional(record, "decayEpochs", path, (x, p) => v.array(x, p, (e, q) => v.integer(e, q, 1)), []),
+      gamma: v.optional(record, "gamma", path, (x, p) => v.number(x, p, 0, 1), 0.1),
+    };
+  }
+  v.object(record, path, ["kind", "lr", "momentum", "nesterov", "weightDecay", "warmupEpochs"]);
+  return {
+    kind,
+    lr,
+    weightDecay,
+    momentum: v.optional(record, "momentum", path, (x, p) => v.number(x, p, 0, 1), 0.9),
+    nesterov: v.optional(record, "nesterov", path, (x, p) => v.boolean(x, p), false),
+    warmupEpochs: v.optional(record, "warmupEpochs", path, (x, p) => v.number(x, p, 0), 1),
+  };
+}
+
+function readTraining(v: Validator, value: unknown, path: string): TrainingConfig {
+  const record = v.object(value, path, ["epochs", "batchSize", "optimizer", "augment", "evalEpochs", "labelSmoothing", "device"]);
+  const defaults = defaultTraining(1);
+  const training: TrainingConfig = {
+    epochs: v.required(record, "epochs", path, (x, p) => v.integer(x, p, 1)),
+    batchSize: v.optional(record, "batchSize", path, (x, p) => v.integer(x, p, 1), defaults.batchSize),
+    optimizer: v.optional(record, "optimizer", path, (x, p) => readOptimizer(v, x, p), defaults.optimizer),
+    augment: v.optional(record, "augment", path, (x, p) => v.boolean(x, p), defaults.augment),
+    evalEpochs: v.optional(record, "evalEpochs", path, (x, p) => v.array(x, p, (e, q) => v.integer(e, q, 1)), []),
+    labelSmoothing: v.optional(record, "labelSmoothing", path, (x, p) => v.number(x, p, 0, 1), 0),
+    device: v.optional(record, "device", path, (x, p) => v.string(x, p), "cpu"),
+  };
+  if (!/^(cpu|cuda(:\d+)?)$/.test(training.device)) v.fail(join(path, "device"), `must be cpu, cuda or cuda:N, got "${training.device}"`);
+  training.evalEpochs.forEach((e, i) => {
+    if (e > training.epochs) v.fail(`${join(path, "evalEpochs")}[${i}]`, `epoch ${e} is after the last epoch (${training.epochs})`);
+  });
+  return training;
+}
+
+/** Validates a parsed spec; errors name `source` and the path of the bad field. */
+export function parseSpec(value: unknown, source: string): ExperimentSpec {
+  const v = new Validator(source);
+  const record = v.object(value, "", ["name", "dataset", "models", "variants", "replicates", "seed", "training", "reportEpoch"]);
+  const spec: ExperimentSpec = {
+    name: v.required(record, "name", "", (x, p) => v.string(x, p)),
+    dataset: v.required(record, "dataset", "", (x, p) => readDataset(v, x, p)),
+    models: v.required(record, "models", "", (x, p) => v.array(x, p, (m, q) => readModel(v, m, q), 1)),
+    variants: v.required(record, "variants", "", (x, p) =>
+      v.array(x, p, (name, q) => {
+        const s = v.string(name, q);
+        try {
+          parseVariant(s);
+        } catch (err) {
+          v.fail(q, (err as Error).message);
+        }
+        return s;
+      }, 1),
+    ),
+    replicates: v.required(record, "replicates", "", (x, p) => v.integer(x, p, 1)),
+    seed: v.optional(record, "seed", "", (x, p) => v.integer(x, p, 0), 0),
+    training: v.required(record, "training", "", (x, p) => readTraining(v, x, p)),
+  };
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(spec.name)) v.fail("name", "may contain only letters, digits, '.', '_' and '-'");
+  const labels = spec.models.map((m) => m.label);
+  labels.forEach((l, i) => {
+    if (labels.indexOf(l) !== i) v.fail(`models[${i}].label`, `"${l}" is used twice; give each model entry a distinct label`);
+  });
+  if (record.reportEpoch !== undefined) {
+    spec.reportEpoch = v.integer(record.reportEpoch, "reportEpoch", 1);
+    if (spec.reportEpoch > spec.training.epochs) v.fail("reportEpoch", `epoch ${spec.reportEpoch} is after the last epoch (${spec.training.epochs})`);
+    if (spec.reportEpoch !== spec.training.epochs && !spec.training.evalEpochs.includes(spec.reportEpoch)) {
+      v.fail("reportEpoch", `predictions are only saved at training.evalEpochs and the last epoch; add ${spec.reportEpoch} to training.evalEpochs`);
+    }
+  }
+  return spec;
+}
+
+/** Reads a YAML or JSON spec file (JSON is YAML). */
+export function readSpecFile(path: string): ExperimentSpec {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new InputError(`${path}: cannot read the spec: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (err) {
+    throw new InputError(`${path}: not valid YAML/JSON: ${(err as Error).message.split("\n")[0]}`);
+  }
+  return parseSpec(value, path);
+}

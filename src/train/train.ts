@@ -1,0 +1,219 @@
+// One training run: config in, artifacts and metrics out.
+import { createHash } from "node:crypto";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import type { Dataset } from "../data/index.js";
+import { loadDataset } from "../data/index.js";
+import { writeFileAtomic, writeNpy } from "../io/npy.js";
+import type { Module } from "../nn/index.js";
+import type { LrSchedule, Optimizer } from "../optim/index.js";
+import { Adam, SGD, cosineWithWarmup, multiStepDecay } from "../optim/index.js";
+import type { Tensor } from "../torch/index.js";
+import * as torch from "../torch/index.js";
+import type { DatasetTensors } from "./batches.js";
+import { Normalizer, augmentBatch, datasetTensors, epochBatches } from "./batches.js";
+import { createModelForDataset } from "./model.js";
+import type { RunConfig } from "./config.js";
+
+export interface EpochRecord {
+  epoch: number;
+  lr: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  testAccuracy: number | null;
+  seconds: number;
+}
+
+export interface RunOutcome {
+  metrics: {
+    testAccuracy: number;
+    finalTrainLoss: number;
+    weightsHash: string;
+    wallSeconds: number;
+    epochs: number;
+  };
+  /** Epochs whose test predictions were saved, ascending. */
+  evalEpochs: number[];
+  metadata: Record<string, unknown>;
+}
+
+/** The loss became NaN or infinite; the run fails with this reason and the others go on. */
+export class DivergedError extends Error {
+  override name = "DivergedError";
+}
+
+const EVAL_BATCH = 1000;
+
+/** sha256 over every state-dict entry's name, dtype, shape and bytes. */
+export function stateDictHash(model: Module): string {
+  const hash = createHash("sha256");
+  for (const [name, t] of model.stateDict()) {
+    hash.update(`${name}|${t.dtype}|${t.shape.join("x")}|`);
+    const data = t.data();
+    hash.update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  }
+  return hash.digest("hex");
+}
+
+function makeOptimizer(config: RunConfig, params: Tensor[], stepsPerEpoch: number): { optimizer: Optimizer; lrAt: LrSchedule; perStep: boolean } {
+  const o = config.training.optimizer;
+  if (o.kind === "adam") {
+    const optimizer = new Adam(params, { lr: o.lr, weightDecay: o.weightDecay });
+    return { optimizer, lrAt: multiStepDecay(o.lr, o.decayEpochs, o.gamma), perStep: false };
+  }
+  const optimizer = new SGD(params, { lr: o.lr, momentum: o.momentum, nesterov: o.nesterov, weightDecay: o.weightDecay });
+  const total = config.training.epochs * stepsPerEpoch;
+  return { optimizer, lrAt: cosineWithWarmup(o.lr, Math.min(total, Math.round(o.warmupEpochs * stepsPerEpoch)), total), perStep: true };
+}
+
+/** Class probabilities and predicted labels of the model on a whole dataset, in eval mode. */
+function predict(model: Module, data: DatasetTensors, normalizer: Normalizer, device: string): { probabilities: Float32Array; predictions: Int32Array } {
+  model.eval();
+  const chunks: Float32Array[] = [];
+  torch.noGrad(() => {
+    for (let start = 0; start < data.count; start += EVAL_BATCH) {
+      torch.tidy(() => {
+        const size = Math.min(EVAL_BATCH, data.count - start);
+        const x = normalizer.apply(data.images.narrow(0, start, size)).to({ device });
+        chunks.push(torch.F.softmax(model.call(x), 1).cpu().data<"float32">());
+      });
+    }
+  });
+  model.train();
+  const numClasses = chunks[0].length / Math.min(EVAL_BATCH, data.count);
+  const probabilities = new Float32Array(data.count * numClasses);
+  let offset = 0;
+  for (const c of chunks) {
+    probabilities.set(c, offset);
+    offset += c.length;
+  }
+  const predictions = new Int32Array(data.count);
+  for (let i = 0; i < data.count; i++) {
+    let best = 0;
+    for (let k = 1; k < numClasses; k++) if (probabilities[i * numClasses + k] > probabilities[i * numClasses + best]) best = k;
+    predictions[i] = best;
+  }
+  return { probabilities, predictions };
+}
+
+function accuracy(predictions: Int32Array, labels: Int32Array): number {
+  let correct = 0;
+  for (let i = 0; i < labels.length; i++) if (predictions[i] === labels[i]) correct++;
+  return correct / labels.length;
+}
+
+function writeTestData(dir: string, test: Dataset): void {
+  writeNpy(join(dir, "test-labels.npy"), { dtype: "i4", shape: [test.labels.length], data: test.labels });
+  if (test.attributes) {
+    const names = Object.keys(test.attributes);
+    const rows = [names.join(",")];
+    for (let i = 0; i < test.labels.length; i++) rows.push(names.map((n) => test.attributes![n].values[test.attributes![n].codes[i]]).join(","));
+    writeFileAtomic(join(dir, "test-groups.csv"), rows.join("\n") + "\n");
+  }
+}
+
+/**
+ * Trains one run in this process and writes its artifacts into `outDir`:
+ * `predictions-e{E}.npy` (int32) and `probabilities-e{E}.npy` (float32, n×C)
+ * for each saved epoch, `weights.safetensors`, `curve.json`,
+ * `test-labels.npy`, and `test-groups.csv` when the dataset has attributes.
+ */
+export function trainRun(config: RunConfig, outDir: string, options: { threads: number; onProgress?: (fraction: number) => void }): RunOutcome {
+  const started = performance.now();
+  const { training, seeds } = config;
+  const device = torch.checkDevice(training.device);
+  torch.setNumThreads(options.threads);
+  torch.setDeterminism(
+    config.noise.kernels
+      ? { deterministicAlgorithms: false, cudnnDeterministic: false, cudnnBenchmark: true }
+      : { ...torch.DETERMINISTIC },
+  );
+
+  const splits = loadDataset(config.dataset);
+  const train = datasetTensors(splits.train);
+  const test = datasetTensors(splits.test);
+  const normalizer = new Normalizer(splits.train);
+  const generators = {
+    init: new torch.Generator(seeds.init),
+    shuffle: new torch.Generator(seeds.shuffle),
+    augment: new torch.Generator(seeds.augment),
+    dropout: new torch.Generator(seeds.dropout, device),
+    batchOrder: new torch.Generator(seeds.batchOrder),
+  };
+  const model = createModelForDataset(config.model, splits.train, { init: generators.init, dropout: generators.dropout }).to(device);
+  model.train();
+
+  const stepsPerEpoch = Math.ceil(train.count / training.batchSize);
+  const { optimizer, lrAt, perStep } = makeOptimizer(config, model.parameters(), stepsPerEpoch);
+  const saveEpochs = new Set([...training.evalEpochs.filter((e) => e <= training.epochs), training.epochs]);
+  const curve: EpochRecord[] = [];
+  let step = 0;
+  let lastTestAccuracy = NaN;
+
+  for (let epoch = 1; epoch <= training.epochs; epoch++) {
+    const epochStart = performance.now();
+    if (!perStep) optimizer.lr = lrAt(epoch - 1);
+    let lossSum = 0;
+    let correct = 0;
+    torch.tidy(() => {
+      const batches = epochBatches(train.count, training.batchSize, generators.shuffle, generators.batchOrder);
+      for (const indices of batches) {
+        torch.tidy(() => {
+          if (perStep) optimizer.lr = lrAt(step);
+          let x = normalizer.apply(train.images.indexSelect(0, indices));
+          if (training.augment) x = augmentBatch(x, generators.augment);
+          x = x.to({ device });
+          const y = train.labels.indexSelect(0, indices).to({ device });
+          const logits = model.call(x);
+          const loss = torch.F.crossEntropy(logits, y, { labelSmoothing: training.labelSmoothing });
+          optimizer.zeroGrad();
+          loss.backward();
+          optimizer.step();
+          const value = loss.item();
+          if (!Number.isFinite(value)) throw new DivergedError(`loss became ${value} at epoch ${epoch}, step ${step + 1}`);
+          lossSum += value * indices.numel;
+          correct += torch.noGrad(() => logits.argmax(1).eq(y).sum().item());
+        });
+        step++;
+        options.onProgress?.(step / (stepsPerEpoch * training.epochs));
+      }
+    });
+    let testAccuracy: number | null = null;
+    if (saveEpochs.has(epoch)) {
+      const { probabilities, predictions } = predict(model, test, normalizer, device);
+      const n = splits.test.labels.length;
+      writeNpy(join(outDir, `predictions-e${epoch}.npy`), { dtype: "i4", shape: [n], data: predictions });
+      writeNpy(join(outDir, `probabilities-e${epoch}.npy`), { dtype: "f4", shape: [n, probabilities.length / n], data: probabilities });
+      testAccuracy = lastTestAccuracy = accuracy(predictions, splits.test.labels);
+    }
+    curve.push({ epoch, lr: optimizer.lr, trainLoss: lossSum / train.count, trainAccuracy: correct / train.count, testAccuracy, seconds: (performance.now() - epochStart) / 1000 });
+  }
+
+  const weightsHash = stateDictHash(model);
+  torch.saveSafetensors(join(outDir, "weights.safetensors"), model.stateDict(), { weightsHash });
+  writeFileAtomic(join(outDir, "curve.json"), JSON.stringify(curve, null, 1));
+  writeTestData(outDir, splits.test);
+  const wallSeconds = (performance.now() - started) / 1000;
+  const info = torch.buildInfo();
+  return {
+    metrics: { testAccuracy: lastTestAccuracy, finalTrainLoss: curve.at(-1)!.trainLoss, weightsHash, wallSeconds, epochs: training.epochs },
+    evalEpochs: [...saveEpochs].sort((a, b) => a - b),
+    metadata: {
+      torchVersion: info.torchVersion,
+      libtorchDir: info.libtorchDir,
+      cudnnVersion: info.cudnnVersion,
+      node: process.version,
+      host: hostname(),
+      device,
+      threads: torch.getNumThreads(),
+      determinism: torch.getDeterminism(),
+      seeds,
+      noise: config.noise,
+      parameterCount: model.parameterCount(),
+      classNames: splits.test.classNames,
+      trainExamples: train.count,
+      testExamples: test.count,
+      wallSeconds,
+    },
+  };
+}
