@@ -136,7 +136,7 @@ export class AdaptiveAvgPool2d extends Module {
   }
 }
 
-/** Mean over H×W keeping 1×1: AdaptiveAvgPool2d(1) without its nondeterministic CUDA backward. */
+/** Mean over H×W keeping 1×1: the same values as AdaptiveAvgPool2d(1), written as a plain reduction. */
 export class GlobalAvgPool2d extends Module {
   forward(input: Tensor): Tensor {
     return F.globalAvgPool2d(input);

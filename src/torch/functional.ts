@@ -50,15 +50,15 @@ export function avgPool2d(input: Tensor, kernelSize: Pair, options: Pool2dOption
 }
 
 /**
- * Adaptive average pooling. Its CUDA backward has no deterministic kernel;
- * for a 1×1 output, `input.mean([2, 3], true)` computes the same values
- * deterministically (see `globalAvgPool2d`).
+ * Adaptive average pooling. For an output other than 1×1 its CUDA backward
+ * (`adaptive_avg_pool2d_backward_cuda`) has no deterministic kernel; to 1×1,
+ * ATen itself computes a mean over H×W, which is deterministic.
  */
 export function adaptiveAvgPool2d(input: Tensor, outputSize: Pair): Tensor {
   return op("adaptive_avg_pool2d", [input, outputSize]);
 }
 
-/** Average over H×W to 1×1 with plain reductions, deterministic on every device. */
+/** Average over H×W to 1×1 as an explicit mean (what ATen does for adaptive pooling to 1×1). */
 export function globalAvgPool2d(input: Tensor): Tensor {
   return input.mean([2, 3], true);
 }
