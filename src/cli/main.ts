@@ -2,7 +2,13 @@ import { EXIT_BAD_INPUT, InputError } from "../errors.js";
 import type { Command } from "./command.js";
 
 /** Commands are loaded lazily so that `noiselab analyze` never loads the native engine. */
-const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {};
+const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  run: { summary: "train an experiment's replicates and store them (resumable)", load: async () => (await import("./run.js")).runCommand },
+  report: { summary: "stability report of a stored experiment (Markdown, HTML, JSON)", load: async () => (await import("./report.js")).reportCommand },
+  ls: { summary: "list experiments in a store, or one experiment's runs", load: async () => (await import("./ls.js")).lsCommand },
+  bench: { summary: "training-step throughput (bench train)", load: async () => (await import("./bench.js")).benchCommand },
+  analyze: { summary: "stability metrics of replicate predictions from any framework", load: async () => (await import("./analyze.js")).analyzeCommand },
+};
 
 function usage(): string {
   const width = Math.max(...Object.keys(commands).map((n) => n.length));

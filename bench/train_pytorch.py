@@ -1,0 +1,69 @@
+#!/usr/bin/python3
+"""The PyTorch peer of `noiselab bench train`: the same models, optimizer, data shape and timing.
+
+Run with Debian's python3-torch (the same libtorch build noiselab links):
+    /usr/bin/python3 bench/train_pytorch.py --model smallcnn --batch 128 --threads 1 --steps 20 --warmup 3
+Prints {"imagesPerSecond": ..., "stepSeconds": [...]} as JSON.
+"""
+import argparse
+import json
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torchvision
+
+
+def small_cnn():
+    # noiselab's SmallCNN without BatchNorm (src/models/paper.ts): two 3x3 conv stages and a linear layer.
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(64 * 7 * 7, 10),
+    ), (1, 28, 28), 10
+
+
+def resnet18_cifar():
+    # torchvision's ResNet-18 with the CIFAR stem: 3x3 stride-1 first conv, no max pool.
+    model = torchvision.models.resnet18(num_classes=10)
+    model.conv1 = nn.Conv2d(3, 64, 3, stride=1, padding=1, bias=False)
+    model.maxpool = nn.Identity()
+    return model, (3, 32, 32), 10
+
+
+MODELS = {"smallcnn": small_cnn, "resnet18-cifar": resnet18_cifar}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", choices=sorted(MODELS), default="smallcnn")
+    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    model, shape, classes = MODELS[args.model]()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x = torch.randn(args.batch, *shape)
+    y = torch.randint(0, classes, (args.batch,))
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        F.cross_entropy(model(x), y).backward()
+        optimizer.step()
+
+    for _ in range(args.warmup):
+        step()
+    times = []
+    for _ in range(args.steps):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    print(json.dumps({"imagesPerSecond": args.batch * args.steps / sum(times), "stepSeconds": times}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+import { collectResults } from "../experiment/collect.js";
+import { InputError } from "../errors.js";
+import type { ReportFormat } from "../report/index.js";
+import { REPORT_FORMATS, buildReport, writeReport } from "../report/index.js";
+import { RunStore } from "../store/run-store.js";
+import { helpText, parseArgs } from "./args.js";
+import type { Command } from "./command.js";
+
+const options = {
+  store: { type: "string", valueName: "DIR", description: "store directory (default ./runs)" },
+  out: { type: "string", valueName: "PREFIX", description: "output path without extension (default ./<experiment>-report)" },
+  format: { type: "list", valueName: "FORMAT", description: `formats to write: ${REPORT_FORMATS.join(", ")} (default all)` },
+} as const;
+
+export const reportCommand: Command = {
+  name: "report",
+  summary: "stability report of a stored experiment (Markdown, HTML, JSON)",
+  async run(argv) {
+    const args = parseArgs(argv, options);
+    if (args.help) {
+      console.log(
+        helpText(
+          "noiselab report <experiment> [--store DIR] [--out PREFIX] [--format md html json]",
+          "Computes every stability metric per model × variant from the stored runs, checks that CONTROL\nreplicates are bitwise identical, and writes the report files.",
+          options,
+        ),
+      );
+      return 0;
+    }
+    if (args.positionals.length !== 1) throw new InputError("expected one experiment name (see noiselab ls)");
+    const [name] = args.positionals;
+    const formats = (args.options.format ?? [...REPORT_FORMATS]) as ReportFormat[];
+    for (const f of formats) if (!(REPORT_FORMATS as readonly string[]).includes(f)) throw new InputError(`--format: unknown format "${f}" (formats: ${REPORT_FORMATS.join(", ")})`);
+    const store = RunStore.open(args.options.store ?? "runs");
+    let results;
+    try {
+      results = collectResults(store, name);
+    } finally {
+      store.close();
+    }
+    const report = buildReport(results);
+    const prefix = args.options.out ?? `${name}-report`;
+    const written = await writeReport(report, prefix, formats);
+    for (const path of written) console.log(path);
+    return 0;
+  },
+};

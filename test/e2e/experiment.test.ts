@@ -1,0 +1,83 @@
+// End to end through the CLI: noiselab run → store → ls (and report, below).
+import assert from "node:assert/strict";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { listRuns, noiselab, startNoiselab, tempDir, tinySpec, writeSpec } from "./cli.js";
+
+const hashesOf = (runs: { label: string; weightsHash: string | null }[], variant: string) =>
+  runs.filter((r) => r.label.split("/")[1] === variant).map((r) => r.weightsHash);
+
+describe("noiselab run, end to end on synthetic data", () => {
+  const dir = tempDir("e2e");
+  const store = join(dir, "store");
+  const spec = writeSpec(dir, tinySpec("four-variants"));
+
+  test("four variants × 3 replicates: CONTROL bitwise identical, IMPL and ALGO replicates differ", () => {
+    const r = noiselab(["run", spec, "--store", store, "--processes", "2", "--threads", "1"]);
+    assert.equal(r.status, 0, r.stderr);
+    const runs = listRuns(store, "four-variants");
+    assert.equal(runs.length, 12);
+    assert.ok(runs.every((run) => run.status === "done"));
+    const control = hashesOf(runs, "CONTROL");
+    assert.equal(new Set(control).size, 1, "CONTROL replicates must have one weights hash");
+    assert.equal(new Set(hashesOf(runs, "IMPL")).size, 3, "batch-order noise must make IMPL replicates differ");
+    assert.equal(new Set(hashesOf(runs, "ALGO")).size, 3);
+    assert.equal(new Set(hashesOf(runs, "ALGO+IMPL")).size, 3);
+  });
+
+  test("running again skips every completed run", () => {
+    const r = noiselab(["run", spec, "--store", store]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /0 trained, 12 already done, 0 failed/);
+  });
+});
+
+describe("resume after SIGKILL", () => {
+  test("killing noiselab run mid-way, then running it again, stores each run exactly once", async () => {
+    const dir = tempDir("resume");
+    const store = join(dir, "store");
+    const spec = writeSpec(dir, tinySpec("resume", { variants: ["ALGO", "CONTROL"], training: { epochs: 3, batchSize: 16 } }));
+    const child = startNoiselab(["run", spec, "--store", store, "--processes", "1", "--threads", "1"]);
+    const runsDir = join(store, "runs");
+    const deadline = Date.now() + 120_000;
+    while (!(existsSync(runsDir) && readdirSync(runsDir).length >= 2)) {
+      if (Date.now() > deadline) throw new Error("no run completed within 120 s");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    child.kill("SIGKILL");
+    await new Promise((resolve) => child.once("exit", resolve));
+    const completedBeforeKill = readdirSync(runsDir).length;
+    assert.ok(completedBeforeKill < 6, "the kill came too late to interrupt anything");
+
+    const r = noiselab(["run", spec, "--store", store]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`${6 - completedBeforeKill} trained, ${completedBeforeKill} already done, 0 failed`));
+    const runs = listRuns(store, "resume");
+    assert.equal(runs.length, 6);
+    assert.equal(new Set(runs.map((run) => run.key)).size, 6);
+    assert.equal(readdirSync(runsDir).length, 6);
+    assert.deepEqual(readdirSync(join(store, "staging")), []);
+    assert.equal(new Set(hashesOf(runs, "CONTROL")).size, 1);
+  });
+});
+
+describe("a diverging run", () => {
+  test("NaN loss fails each run with the reason and does not stop the others", () => {
+    const dir = tempDir("nan");
+    const store = join(dir, "store");
+    const spec = writeSpec(
+      dir,
+      tinySpec("diverge", { variants: ["ALGO"], replicates: 2, training: { epochs: 1, batchSize: 32, optimizer: { kind: "sgd", lr: 1e12, momentum: 0.9, warmupEpochs: 0 } } }),
+    );
+    const r = noiselab(["run", spec, "--store", store, "--processes", "1"]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /0 trained, 0 already done, 2 failed/);
+    const runs = listRuns(store, "diverge");
+    assert.equal(runs.length, 2);
+    for (const run of runs) {
+      assert.equal(run.status, "failed");
+      assert.match(run.error ?? "", /loss became (NaN|Infinity|-Infinity) at epoch 1, step \d+/);
+    }
+  });
+});
