@@ -10,6 +10,7 @@
 #include <torch/version.h>
 
 #include <string>
+#include <vector>
 
 #include "guard.h"
 #include "handles.h"
@@ -137,6 +138,43 @@ Napi::Value cudaSynchronize(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+#if TORCH_VERSION_MAJOR >= 2
+using WarningHandlerGuard = c10::WarningUtils::WarningHandlerGuard;
+#else
+using WarningHandlerGuard = c10::Warning::WarningHandlerGuard;
+#endif
+
+// Collects libtorch warnings (TORCH_WARN, and the alerts of deterministic mode
+// with warn_only) instead of printing them. The handler signature changed in 2.0.
+class CollectingWarningHandler : public c10::WarningHandler {
+ public:
+  std::vector<std::string> messages;
+#if TORCH_VERSION_MAJOR >= 2
+  void process(const c10::Warning& warning) override { messages.push_back(warning.msg()); }
+#else
+  void process(const c10::SourceLocation&, const std::string& msg, const bool) override { messages.push_back(msg); }
+#endif
+};
+
+// captureWarnings(fn) -> { result, warnings }: runs fn with libtorch's warnings
+// collected. Warnings raised in autograd's worker threads are replayed on this
+// thread when backward returns, so they are collected too.
+Napi::Value captureWarnings(const Napi::CallbackInfo& info) {
+  if (!info[0].IsFunction()) throwArgumentError("captureWarnings: expected a function");
+  CollectingWarningHandler handler;
+  Napi::Value result;
+  {
+    WarningHandlerGuard guard(&handler);
+    result = info[0].As<Napi::Function>().Call({});
+  }
+  auto warnings = Napi::Array::New(info.Env(), handler.messages.size());
+  for (size_t i = 0; i < handler.messages.size(); ++i) warnings.Set(static_cast<uint32_t>(i), handler.messages[i]);
+  auto out = Napi::Object::New(info.Env());
+  out.Set("result", result);
+  out.Set("warnings", warnings);
+  return out;
+}
+
 }  // namespace
 
 void registerContext(Napi::Env env, Napi::Object exports) {
@@ -150,6 +188,7 @@ void registerContext(Napi::Env env, Napi::Object exports) {
   exportFunction(env, exports, "generatorSeed", generatorSeed);
   exportFunction(env, exports, "generatorSetSeed", generatorSetSeed);
   exportFunction(env, exports, "cudaSynchronize", cudaSynchronize);
+  exportFunction(env, exports, "captureWarnings", captureWarnings);
 }
 
 }  // namespace noiselab

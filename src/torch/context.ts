@@ -76,3 +76,12 @@ export function noGrad<T>(fn: () => T): T {
     native.setGradEnabled(previous);
   }
 }
+
+/**
+ * Runs `fn` and returns its result with the warnings libtorch raised meanwhile
+ * (which are then not printed). In deterministic mode with warn-only, the
+ * warnings name the ops that have no deterministic implementation.
+ */
+export function captureWarnings<T>(fn: () => T): { result: T; warnings: string[] } {
+  return native.captureWarnings(fn);
+}

@@ -18,6 +18,9 @@ export {
   checkDevice,
   synchronize,
   noGrad,
+  captureWarnings,
 } from "./context.js";
 export type { BuildInfo, DeterminismFlags } from "./context.js";
 export { saveSafetensors, loadSafetensors } from "./serialization.js";
+export { startProfiling, stopProfiling, profile } from "./profiler.js";
+export type { OperatorProfile } from "./profiler.js";

@@ -31,6 +31,17 @@ export interface DeterminismFlags {
   fillUninitializedMemory: boolean | null;
 }
 
+/** Per-operator totals of one profiling session (native/src/profiler.cc). */
+export interface OperatorProfile {
+  /** The RecordFunction scope: an operator ("aten::mm") or an autograd node ("MmBackward0"). */
+  name: string;
+  calls: number;
+  /** Inclusive time, nested operators included. */
+  totalMicros: number;
+  /** Time not spent in operators nested directly inside, on the same thread. */
+  selfMicros: number;
+}
+
 /** The functions exported by native/src/*.cc. */
 export interface NativeBinding {
   fromBuffer(data: ArrayBufferView, shape: number[], dtype: number, device?: string): NativeHandle;
@@ -61,6 +72,9 @@ export interface NativeBinding {
   generatorSeed(g: NativeHandle): number;
   generatorSetSeed(g: NativeHandle, seed: number): void;
   cudaSynchronize(device?: number): void;
+  startProfiling(): void;
+  stopProfiling(): OperatorProfile[];
+  captureWarnings<T>(fn: () => T): { result: T; warnings: string[] };
 }
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../../..");

@@ -5,7 +5,7 @@ import type { GeneratorLike } from "../torch/index.js";
 import type { ModelConfig } from "./config.js";
 
 /** Builds a run's model for a dataset: class count, input channels and (where the model needs it) input size come from the data. */
-export function createModelForDataset(model: ModelConfig, data: Dataset, generators: { init?: GeneratorLike; dropout?: GeneratorLike } = {}): Module {
+export function createModelForDataset(model: ModelConfig, data: Pick<Dataset, "shape" | "numClasses">, generators: { init?: GeneratorLike; dropout?: GeneratorLike } = {}): Module {
   const [, channels, height, width] = data.shape;
   const sized = modelInfo(model.name).extraOptions.includes("inputSize") ? { inputSize: [height, width] as [number, number] } : {};
   return createModel(model.name, {
