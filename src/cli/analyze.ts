@@ -150,8 +150,6 @@ export interface AnalyzeOutput extends AnalysisReport {
 }
 
 export const analyzeCommand: Command = {
-  name: "analyze",
-  summary,
   async run(argv: string[]): Promise<number> {
     const { options, positionals, help } = parseArgs(argv, specs);
     if (help) {

@@ -101,8 +101,6 @@ function describeBisect(b: BisectResult): string[] {
 }
 
 export const checkCommand: Command = {
-  name: "check",
-  summary: "is training bitwise deterministic, and where do two runs first diverge",
   async run(argv) {
     const args = parseArgs(argv, options);
     if (args.help) {

@@ -1,6 +1,4 @@
-/** One `noiselab` sub-command. `run` returns the process exit code. */
+/** One `noiselab` sub-command. `run` returns the process exit code. Its one-line summary is in main.ts. */
 export interface Command {
-  name: string;
-  summary: string;
   run(argv: string[]): Promise<number>;
 }

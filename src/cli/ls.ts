@@ -14,8 +14,6 @@ function table(rows: string[][]): string {
 }
 
 export const lsCommand: Command = {
-  name: "ls",
-  summary: "list the experiments in a store, or one experiment's runs",
   async run(argv) {
     const args = parseArgs(argv, options);
     if (args.help) {

@@ -13,8 +13,6 @@ const options = {
 } as const;
 
 export const reportCommand: Command = {
-  name: "report",
-  summary: "stability report of a stored experiment (Markdown, HTML, JSON)",
   async run(argv) {
     const args = parseArgs(argv, options);
     if (args.help) {

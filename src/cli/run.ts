@@ -73,8 +73,6 @@ function checkRunnable(spec: ExperimentSpec): void {
 }
 
 export const runCommand: Command = {
-  name: "run",
-  summary: "train an experiment's replicates and store them (resumable)",
   async run(argv) {
     const args = parseArgs(argv, options);
     if (args.help) {
