@@ -9,9 +9,10 @@
 import { cpus } from "node:os";
 import { pairwiseChurn, voteStatistics } from "../src/metrics/churn.js";
 import { analyzeReplicates } from "../src/metrics/analyze.js";
-import { createRng, median, quantile } from "../src/metrics/stats.js";
+import { median, quantile } from "../src/metrics/stats.js";
 import type { WeightReplicate } from "../src/metrics/weights.js";
 import { weightReport } from "../src/metrics/weights.js";
+import { Rng } from "../src/random.js";
 
 const REPLICATES = 10;
 const EXAMPLES = 10_000;
@@ -46,14 +47,14 @@ function resnet18Shapes(): [string, number[]][] {
 }
 
 function makeWeights(): WeightReplicate[] {
-  const rng = createRng(1);
+  const rng = new Rng(1);
   const shapes = resnet18Shapes();
   return Array.from({ length: REPLICATES }, () => ({
     tensors: Object.fromEntries(
       shapes.map(([name, shape]) => {
         const size = shape.reduce((a, b) => a * b, 1);
         const data = new Float32Array(size);
-        for (let i = 0; i < size; i++) data[i] = rng.next() - 0.5;
+        for (let i = 0; i < size; i++) data[i] = rng.nextFloat() - 0.5;
         return [name, { shape, data }];
       }),
     ),
@@ -61,9 +62,9 @@ function makeWeights(): WeightReplicate[] {
 }
 
 function makePredictions(): { labels: Int32Array; predictions: Int32Array[] } {
-  const rng = createRng(2);
-  const labels = Int32Array.from({ length: EXAMPLES }, () => rng.nextInt(CLASSES));
-  const predictions = Array.from({ length: REPLICATES }, () => labels.map((y) => (rng.next() < 0.2 ? rng.nextInt(CLASSES) : y)));
+  const rng = new Rng(2);
+  const labels = Int32Array.from({ length: EXAMPLES }, () => rng.nextBelow(CLASSES));
+  const predictions = Array.from({ length: REPLICATES }, () => labels.map((y) => (rng.nextFloat() < 0.2 ? rng.nextBelow(CLASSES) : y)));
   return { labels, predictions };
 }
 

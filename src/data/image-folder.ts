@@ -11,7 +11,7 @@ import type { CategoricalAttribute, Dataset, DatasetSplits } from "./dataset.js"
 import { isDirectory, listDirectory, readInputFile, requireDirectory } from "./files.js";
 import { decodeImage, writePlanar } from "./image-decode.js";
 import type { ImageChannels } from "./image-decode.js";
-import type { Seed } from "./random.js";
+import type { Seed } from "../random.js";
 import { seededSplit } from "./split.js";
 
 const IMAGE_EXTENSIONS = [".png", ".jpg", ".jpeg"];

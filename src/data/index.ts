@@ -1,7 +1,7 @@
 export type { CategoricalAttribute, ChannelStats, Dataset, DatasetSplits } from "./dataset.js";
 export { channelStats, classCounts, exampleSize, subset } from "./dataset.js";
-export type { Seed } from "./random.js";
-export { Rng, deriveSeed } from "./random.js";
+export type { Seed } from "../random.js";
+export { Rng, deriveSeed } from "../random.js";
 export { apportion, seededSplit, seededSplitIndices, seededSubset, seededSubsetIndices } from "./split.js";
 export type { IdxDatasetOptions } from "./idx.js";
 export { DEFAULT_FASHION_MNIST_DIR, FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES, loadIdxDataset } from "./idx.js";

@@ -6,8 +6,8 @@
 import { InputError } from "../errors.js";
 import { classCounts, subset } from "./dataset.js";
 import type { Dataset, DatasetSplits } from "./dataset.js";
-import { Rng } from "./random.js";
-import type { Seed } from "./random.js";
+import { Rng } from "../random.js";
+import type { Seed } from "../random.js";
 
 /**
  * Splits `total` into integer shares proportional to `weights` that sum to

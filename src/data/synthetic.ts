@@ -19,8 +19,8 @@
  */
 import { InputError } from "../errors.js";
 import type { Dataset, DatasetSplits } from "./dataset.js";
-import { Rng, deriveSeed } from "./random.js";
-import type { Seed } from "./random.js";
+import { Rng, deriveSeed } from "../random.js";
+import type { Seed } from "../random.js";
 import { apportion } from "./split.js";
 
 export const SYNTHETIC_GROUP_VALUES = ["majority", "minority"];

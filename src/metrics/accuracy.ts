@@ -1,5 +1,6 @@
 import type { ReplicateSet } from "./replicates.js";
-import type { Interval, Rng } from "./stats.js";
+import type { Rng } from "../random.js";
+import type { Interval } from "./stats.js";
 import { bootstrapInterval, mean, std } from "./stats.js";
 
 /** Fraction of examples whose prediction equals the label. */

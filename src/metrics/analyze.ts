@@ -8,11 +8,11 @@ import type { PerClassReport } from "./perClass.js";
 import { perClassReport } from "./perClass.js";
 import type { ReplicateSet, SourceNames } from "./replicates.js";
 import { validateReplicateSet } from "./replicates.js";
-import { createRng } from "./stats.js";
 import type { Attributes, SubgroupReport } from "./subgroups.js";
 import { subgroupReport } from "./subgroups.js";
 import type { WeightReplicate, WeightReport } from "./weights.js";
 import { weightReport } from "./weights.js";
+import { Rng } from "../random.js";
 
 export interface AnalyzeOptions {
   /** Sensitive attributes, one value per example. */
@@ -53,7 +53,7 @@ export function analyzeReplicates(set: ReplicateSet, options: AnalyzeOptions = {
   validateReplicateSet(set, options.names);
   const seed = options.seed ?? 0;
   const resamples = options.resamples ?? 2000;
-  const rng = createRng(seed);
+  const rng = new Rng(seed);
   const accuracy = accuracyReport(set, rng, resamples);
   const votes = voteStatistics(set.predictions, set.numClasses);
   return {

@@ -9,7 +9,8 @@
  * Churn compares models with each other, not with the labels: two models
  * that are wrong in different ways on an example disagree there.
  */
-import type { Interval, Rng } from "./stats.js";
+import type { Rng } from "../random.js";
+import type { Interval } from "./stats.js";
 import { bootstrapInterval, mean, std } from "./stats.js";
 
 /** Fraction of examples where `a` and `b` differ. */

@@ -15,8 +15,8 @@
 import { top1Accuracy } from "./accuracy.js";
 import { pairwiseChurn } from "./churn.js";
 import type { ReplicateSet } from "./replicates.js";
-import type { Rng } from "./stats.js";
-import { createRng, fSurvival, mean, median, std } from "./stats.js";
+import { fSurvival, mean, median, std } from "./stats.js";
+import { Rng } from "../random.js";
 
 export interface TestResult {
   statistic: number;
@@ -71,7 +71,7 @@ function permutationPValue(
   for (let r = 0; r < resamples; r++) {
     // Fisher–Yates shuffle of the pooled values.
     for (let i = work.length - 1; i > 0; i--) {
-      const j = rng.nextInt(i + 1);
+      const j = rng.nextBelow(i + 1);
       const t = work[i];
       work[i] = work[j];
       work[j] = t;
@@ -117,7 +117,7 @@ export interface VariantComparison {
 /** Compares two replicate sets evaluated on the same test examples. */
 export function compareVariants(a: ReplicateSet, b: ReplicateSet, options: { resamples?: number; seed?: number } = {}): VariantComparison {
   const resamples = options.resamples ?? 10000;
-  const rng = createRng(options.seed ?? 0);
+  const rng = new Rng(options.seed ?? 0);
   const accA = a.predictions.map((p) => top1Accuracy(p, a.labels));
   const accB = b.predictions.map((p) => top1Accuracy(p, b.labels));
   const churnA = pairwiseChurn(a.predictions);

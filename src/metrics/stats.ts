@@ -1,10 +1,12 @@
 /**
  * Small statistics toolkit for the stability metrics: moments, quantiles,
- * a seeded PRNG, the percentile bootstrap and the F distribution.
+ * the percentile bootstrap (drawing from a seeded `Rng`) and the F distribution.
  *
  * Everything works on plain `ArrayLike<number>` so that callers can pass
  * typed arrays without copying.
  */
+
+import type { Rng } from "../random.js";
 
 /** Arithmetic mean; NaN for an empty sample. */
 export function mean(xs: ArrayLike<number>): number {
@@ -54,47 +56,6 @@ function quantileSorted(sorted: Float64Array, q: number): number {
   return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
 }
 
-/** A uniform [0, 1) generator; `nextInt(n)` is uniform on 0..n-1. */
-export interface Rng {
-  next(): number;
-  nextInt(n: number): number;
-}
-
-/**
- * Seeded PRNG: xoshiro128** seeded through splitmix32, so that nearby seeds
- * (0, 1, 2, …) give unrelated streams. Deterministic across platforms because
- * it only uses 32-bit integer arithmetic. The state lives in a Uint32Array:
- * 32-bit values kept in plain variables would not fit V8's small integers and
- * would allocate a heap number on every step.
- */
-export function createRng(seed: number): Rng {
-  const s = new Uint32Array(4);
-  let sm = seed >>> 0;
-  for (let i = 0; i < 4; i++) {
-    sm = (sm + 0x9e3779b9) >>> 0;
-    let z = sm;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    s[i] = z ^ (z >>> 16);
-  }
-  const next = (): number => {
-    const result = Math.imul(rotl(Math.imul(s[1], 5), 7), 9) >>> 0;
-    const t = s[1] << 9;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 11);
-    return result / 4294967296;
-  };
-  return { next, nextInt: (n: number) => Math.floor(next() * n) };
-}
-
-function rotl(x: number, k: number): number {
-  return (x << k) | (x >>> (32 - k));
-}
-
 /** A two-sided 95% interval; `null` where the statistic is undefined. */
 export type Interval = [number, number];
 
@@ -115,7 +76,7 @@ export function bootstrapInterval(
   const sample = new Float64Array(n);
   const stats: number[] = [];
   for (let b = 0; b < resamples; b++) {
-    for (let i = 0; i < n; i++) sample[i] = xs[rng.nextInt(n)];
+    for (let i = 0; i < n; i++) sample[i] = xs[rng.nextBelow(n)];
     const s = statistic(sample);
     if (!Number.isNaN(s)) stats.push(s);
   }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { accuracyReport, summarizeReplicates, top1Accuracy, topKAccuracy } from "../../src/metrics/accuracy.js";
 import { argmaxRows } from "../../src/metrics/replicates.js";
-import { createRng } from "../../src/metrics/stats.js";
+import { Rng } from "../../src/random.js";
 
 const i32 = (xs: number[]): Int32Array => Int32Array.from(xs);
 
@@ -26,7 +26,7 @@ test("top-k accuracy by hand, ties going to the smaller class", () => {
 });
 
 test("summary: mean, sample and population std, bootstrap intervals", () => {
-  const s = summarizeReplicates([0.9, 0.92, 0.94], createRng(0), 500);
+  const s = summarizeReplicates([0.9, 0.92, 0.94], new Rng(0), 500);
   assert.ok(Math.abs(s.mean - 0.92) < 1e-15);
   assert.ok(Math.abs(s.std - 0.02) < 1e-15);
   assert.ok(Math.abs(s.stdPopulation - 0.02 * Math.sqrt(2 / 3)) < 1e-15);
@@ -37,10 +37,10 @@ test("summary: mean, sample and population std, bootstrap intervals", () => {
 test("top-5 only with scores and more than 5 classes", () => {
   const labels = i32([0, 1]);
   const predictions = [i32([0, 1]), i32([0, 0])];
-  assert.equal(accuracyReport({ labels, predictions, numClasses: 2 }, createRng(0), 10).top5, null);
+  assert.equal(accuracyReport({ labels, predictions, numClasses: 2 }, new Rng(0), 10).top5, null);
   const scores = [0, 1].map((r) => Float64Array.from({ length: 12 }, (_, i) => (i % 6 === r ? 1 : 0.5 - (i % 6) / 100)));
   const set = { labels, predictions: scores.map((s) => argmaxRows(s, 6)), scores, numClasses: 6 };
-  const report = accuracyReport(set, createRng(0), 10);
+  const report = accuracyReport(set, new Rng(0), 10);
   assert.deepEqual(report.top1.perReplicate, [0.5, 0.5]);
   assert.deepEqual(report.top5?.perReplicate, [1, 1]);
 });

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ambiguity, churn, churnReport, discrepancy, mostUnstable, pairIndex, pairwiseChurn, voteStatistics } from "../../src/metrics/churn.js";
 import { ensembleReport } from "../../src/metrics/ensemble.js";
-import { createRng, mean } from "../../src/metrics/stats.js";
+import { mean } from "../../src/metrics/stats.js";
+import { Rng } from "../../src/random.js";
 
 const i32 = (xs: number[]): Int32Array => Int32Array.from(xs);
 const close = (a: number, b: number, tol = 1e-12): void => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
@@ -49,7 +50,7 @@ test("ensemble gain by hand", () => {
 });
 
 test("churn report assembles the pieces", () => {
-  const r = churnReport([A, B, C], labels, voteStatistics([A, B, C], 3), 2, createRng(0), 200);
+  const r = churnReport([A, B, C], labels, voteStatistics([A, B, C], 3), 2, new Rng(0), 200);
   assert.equal(r.pairs, 3);
   close(r.mean, 0.5);
   close(r.std, 0.25);
@@ -63,14 +64,14 @@ test("churn report assembles the pieces", () => {
   assert.ok(r.meanCi95[0] <= 0.5 && r.meanCi95[1] >= 0.5);
 });
 
-function randomPredictions(rng: ReturnType<typeof createRng>, count: number, n: number, classes: number): Int32Array[] {
-  return Array.from({ length: count }, () => Int32Array.from({ length: n }, () => rng.nextInt(classes)));
+function randomPredictions(rng: Rng, count: number, n: number, classes: number): Int32Array[] {
+  return Array.from({ length: count }, () => Int32Array.from({ length: n }, () => rng.nextBelow(classes)));
 }
 
 test("property: churn is symmetric, 0 for identical, 1 for always different", () => {
-  const rng = createRng(11);
+  const rng = new Rng(11);
   for (let t = 0; t < 20; t++) {
-    const [a, b] = randomPredictions(rng, 2, 1 + rng.nextInt(200), 2 + rng.nextInt(5));
+    const [a, b] = randomPredictions(rng, 2, 1 + rng.nextBelow(200), 2 + rng.nextBelow(5));
     assert.equal(churn(a, b), churn(b, a));
     assert.equal(churn(a, a.slice()), 0);
     assert.equal(churn(a, a.map((v) => v + 1)), 1);
@@ -82,11 +83,11 @@ test("property: churn is symmetric, 0 for identical, 1 for always different", ()
 });
 
 test("property: mean d(x) equals mean pairwise churn", () => {
-  const rng = createRng(12);
+  const rng = new Rng(12);
   for (let t = 0; t < 30; t++) {
-    const count = 2 + rng.nextInt(12);
-    const classes = 2 + rng.nextInt(10);
-    const preds = randomPredictions(rng, count, 1 + rng.nextInt(300), classes);
+    const count = 2 + rng.nextBelow(12);
+    const classes = 2 + rng.nextBelow(10);
+    const preds = randomPredictions(rng, count, 1 + rng.nextBelow(300), classes);
     close(mean(voteStatistics(preds, classes).disagreement), mean(pairwiseChurn(preds)), 1e-12);
   }
 });

@@ -16,9 +16,10 @@ import { pairwiseChurn, voteStatistics } from "../../src/metrics/churn.js";
 import { brownForsythe } from "../../src/metrics/compare.js";
 import type { ReplicateSet } from "../../src/metrics/replicates.js";
 import { replicatesFromScores } from "../../src/metrics/replicates.js";
-import { createRng, mean } from "../../src/metrics/stats.js";
+import { mean } from "../../src/metrics/stats.js";
 import { subgroupReport } from "../../src/metrics/subgroups.js";
 import { weightReport } from "../../src/metrics/weights.js";
+import { Rng } from "../../src/random.js";
 
 // dist/test/metrics → repository root.
 const dir = fileURLToPath(new URL("../../../test/fixtures/metrics/", import.meta.url));
@@ -108,7 +109,7 @@ test("top-1 from scores and top-5 with ties match NumPy", () => {
   const labels = Int32Array.from(readNpy(dir + "score_labels.npy").data as Int8Array);
   const perReplicate = Array.from({ length: count }, (_, r) => (scores.data as Uint8Array).subarray(r * n * classes, (r + 1) * n * classes));
   const set = replicatesFromScores(labels, perReplicate, classes);
-  const report = accuracyReport(set, createRng(0), 10);
+  const report = accuracyReport(set, new Rng(0), 10);
   closeAll(report.top1.perReplicate, expected.scores.top1.perReplicate, "top1 from scores");
   closeAll(report.top5?.perReplicate ?? [], expected.scores.top5.perReplicate, "top5");
   close(report.top5?.std, expected.scores.top5.std, "top5 std");

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { differenceGram, isBufferName, rawWeightDistance, unitWeightDistance, weightReport } from "../../src/metrics/weights.js";
 import { pairIndex } from "../../src/metrics/churn.js";
-import { createRng } from "../../src/metrics/stats.js";
 import { InputError } from "../../src/errors.js";
+import { Rng } from "../../src/random.js";
 
 const close = (a: number, b: number, tol = 1e-12): void => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
 const f64 = (xs: number[]): Float64Array => Float64Array.from(xs);
@@ -19,9 +19,9 @@ test("unit and raw L2 by hand", () => {
 });
 
 test("blocked Gram equals naive pairwise sums for every tile shape", () => {
-  const rng = createRng(5);
+  const rng = new Rng(5);
   for (const [count, length] of [[2, 1], [3, 5], [4, 8193], [5, 100], [6, 17000], [7, 3], [9, 9000], [10, 33]]) {
-    const vs = Array.from({ length: count }, () => Float32Array.from({ length }, () => rng.next() * 2 - 1));
+    const vs = Array.from({ length: count }, () => Float32Array.from({ length }, () => rng.nextFloat() * 2 - 1));
     const g = differenceGram(vs);
     for (let i = 0; i < count; i++) {
       let norm = 0;
@@ -37,11 +37,11 @@ test("blocked Gram equals naive pairwise sums for every tile shape", () => {
 });
 
 test("property: unit L2 lies in [0, 2] and is symmetric", () => {
-  const rng = createRng(6);
+  const rng = new Rng(6);
   for (let t = 0; t < 200; t++) {
-    const length = 1 + rng.nextInt(50);
-    const a = Float64Array.from({ length }, () => rng.next() * 2 - 1);
-    const b = Float64Array.from({ length }, () => rng.next() * 2 - 1);
+    const length = 1 + rng.nextBelow(50);
+    const a = Float64Array.from({ length }, () => rng.nextFloat() * 2 - 1);
+    const b = Float64Array.from({ length }, () => rng.nextFloat() * 2 - 1);
     const d = unitWeightDistance(a, b);
     assert.ok(d >= 0 && d <= 2 + 1e-15, `${d}`);
     assert.equal(d, unitWeightDistance(b, a));

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Rng, deriveSeed } from "../../src/data/random.js";
-import { assertInputError } from "./fixtures.js";
+import { Rng, deriveSeed } from "../src/random.js";
+import { assertInputError } from "./data/fixtures.js";
 
 function draws(rng: Rng, count: number): number[] {
   return Array.from({ length: count }, () => rng.nextUint32());

@@ -1,13 +1,14 @@
 /**
- * The data layer's own pseudo-random generator, so that splits, subsets and
- * synthetic data depend only on a seed — never on the engine, the platform or
+ * noiselab's own seeded pseudo-random generator, for everything outside the
+ * engine (splits, subsets, synthetic data, bootstrap and permutation tests),
+ * so that those depend only on a seed — never on libtorch, the platform or
  * `Math.random`.
  *
  * Generator: xoshiro128** (32-bit state words, so it runs on plain JS int32
  * arithmetic), with its 128-bit state filled from two outputs of splitmix64
  * applied to the 64-bit seed, as the xoshiro authors recommend.
  */
-import { InputError } from "../errors.js";
+import { InputError } from "./errors.js";
 
 /** A seed: any integer; it is taken modulo 2^64. */
 export type Seed = number | bigint;
@@ -52,10 +53,8 @@ function rotl32(x: number, k: number): number {
 }
 
 export class Rng {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
+  /** The four 32-bit state words. A typed array, because 32-bit values in plain fields exceed V8's small integers and allocate on every step. */
+  private readonly s = new Uint32Array(4);
   /** Box–Muller yields normals in pairs; the second one waits here. */
   private spareNormal: number | null = null;
 
@@ -65,22 +64,23 @@ export class Rng {
     const a = mix64(state);
     state = (state + GOLDEN_GAMMA) & MASK_64;
     const b = mix64(state);
-    this.s0 = Number(a & 0xffffffffn) | 0;
-    this.s1 = Number(a >> 32n) | 0;
-    this.s2 = Number(b & 0xffffffffn) | 0;
-    this.s3 = Number(b >> 32n) | 0;
+    this.s[0] = Number(a & 0xffffffffn);
+    this.s[1] = Number(a >> 32n);
+    this.s[2] = Number(b & 0xffffffffn);
+    this.s[3] = Number(b >> 32n);
   }
 
   /** Uniform integer in [0, 2^32). */
   nextUint32(): number {
-    const result = Math.imul(rotl32(Math.imul(this.s1, 5), 7), 9) >>> 0;
-    const t = this.s1 << 9;
-    this.s2 ^= this.s0;
-    this.s3 ^= this.s1;
-    this.s1 ^= this.s2;
-    this.s0 ^= this.s3;
-    this.s2 ^= t;
-    this.s3 = rotl32(this.s3, 11);
+    const s = this.s;
+    const result = Math.imul(rotl32(Math.imul(s[1], 5), 7), 9) >>> 0;
+    const t = s[1] << 9;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl32(s[3], 11);
     return result;
   }
 
