@@ -3,6 +3,7 @@ import type { CheckData, CheckResult } from "../check/lockstep.js";
 import { lockstepCheck } from "../check/lockstep.js";
 import type { BisectResult } from "../check/bisect.js";
 import { bisectDeterminism, nondeterministicBaseline } from "../check/bisect.js";
+import { deterministicAlternative } from "../check/alternatives.js";
 import { loadDataset, seededSubset } from "../data/index.js";
 import { InputError } from "../errors.js";
 import { PRESETS } from "../experiment/presets.js";
@@ -84,7 +85,11 @@ function describeResult(r: CheckResult): string[] {
   } else {
     lines.push(`NOT deterministic: the replicates matched over ${r.stepsCompared} steps, but ops without a deterministic implementation ran`);
   }
-  for (const op of r.nondeterministicOps) lines.push(`  op without a deterministic implementation on this device: ${op}`);
+  for (const op of r.nondeterministicOps) {
+    lines.push(`  op without a deterministic implementation on this device: ${op}`);
+    const alternative = deterministicAlternative(op);
+    if (alternative) lines.push(`    alternative: ${alternative}`);
+  }
   if (r.weightDistance.length > 0) lines.push(`weight L2 distance by step: ${r.weightDistance.map((d) => d.toExponential(2)).join(" ")}`);
   return lines;
 }

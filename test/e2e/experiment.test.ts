@@ -1,6 +1,6 @@
 // End to end through the CLI: noiselab run → store → ls (and report, below).
 import assert from "node:assert/strict";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { listRuns, noiselab, startNoiselab, tempDir, tinySpec, writeSpec } from "./cli.js";
@@ -24,6 +24,21 @@ describe("noiselab run, end to end on synthetic data", () => {
     assert.equal(new Set(hashesOf(runs, "IMPL")).size, 3, "batch-order noise must make IMPL replicates differ");
     assert.equal(new Set(hashesOf(runs, "ALGO")).size, 3);
     assert.equal(new Set(hashesOf(runs, "ALGO+IMPL")).size, 3);
+  });
+
+  test("noiselab report writes Table 2 with all four variants and the control check", () => {
+    const prefix = join(dir, "report");
+    const r = noiselab(["report", "four-variants", "--store", store, "--out", prefix]);
+    assert.equal(r.status, 0, r.stderr);
+    const md = readFileSync(`${prefix}.md`, "utf8");
+    for (const variant of ["ALGO+IMPL", "ALGO", "IMPL", "CONTROL"]) {
+      assert.match(md, new RegExp(`^\\| smallcnn \\| ${variant.replace("+", "\\+")} \\| 3/3 \\|`, "m"), `Table 2 row for ${variant}`);
+    }
+    assert.match(md, /smallcnn \/ CONTROL: 3\/3 replicates bitwise identical/);
+    const html = readFileSync(`${prefix}.html`, "utf8");
+    assert.ok(html.includes("<svg"));
+    const json = JSON.parse(readFileSync(`${prefix}.json`, "utf8")) as { controlChecks: { bitwiseIdentical: boolean }[] };
+    assert.deepEqual(json.controlChecks.map((c) => c.bitwiseIdentical), [true]);
   });
 
   test("running again skips every completed run", () => {
