@@ -21,7 +21,7 @@ const options = {
   replicates: { type: "string", valueName: "N", description: "replicates per model × variant" },
   epochs: { type: "string", valueName: "E", description: "training epochs" },
   scale: { type: "string", valueName: "SCALE", description: `preset scale: ${SCALES.join(", ")} (default quick)` },
-  dataset: { type: "string", valueName: "KIND[:DIR]", description: `dataset: ${DATASET_KINDS.join(", ")}` },
+  dataset: { type: "string", valueName: "KIND[:DIR]", description: "fashion-mnist[:DIR], mnist:DIR, cifar10:DIR, cifar100:DIR or image-folder:DIR (synthetic data: use a spec file)" },
   "train-subset": { type: "string", valueName: "N", description: "class-stratified subset of the training set" },
   "test-subset": { type: "string", valueName: "N", description: "class-stratified subset of the test set" },
   device: { type: "string", valueName: "DEVICE", description: "cpu, cuda or cuda:N (default: the spec's, cpu)" },
