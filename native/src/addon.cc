@@ -3,6 +3,7 @@
 
 #include "context.h"
 #include "ops.h"
+#include "profiler.h"
 #include "tensor.h"
 
 namespace {
@@ -11,6 +12,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   noiselab::registerTensor(env, exports);
   noiselab::registerOps(env, exports);
   noiselab::registerContext(env, exports);
+  noiselab::registerProfiler(env, exports);
   return exports;
 }
 

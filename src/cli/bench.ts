@@ -1,7 +1,7 @@
 import { InputError } from "../errors.js";
-import { MODEL_NAMES, createModel, modelInfo } from "../models/index.js";
+import { MODEL_NAMES, modelInfo } from "../models/index.js";
 import type { ModelName } from "../models/index.js";
-import { SGD } from "../optim/index.js";
+import { createTrainingStep } from "../overhead/step.js";
 import * as torch from "../torch/index.js";
 import { helpText, intOption, parseArgs } from "./args.js";
 import type { Command } from "./command.js";
@@ -35,19 +35,8 @@ export interface TrainBenchResult {
  */
 export function benchTrain(model: ModelName, batch: number, threads: number, steps: number, warmup: number, device: string): TrainBenchResult {
   torch.setNumThreads(threads);
-  torch.checkDevice(device);
-  const info = modelInfo(model);
-  const g = new torch.Generator(0);
-  const net = createModel(model, { numClasses: info.numClasses, inChannels: info.inputShape[0], initGenerator: g }).to(device);
-  const optimizer = new SGD(net.parameters(), { lr: 0.01, momentum: 0.9 });
-  const x = torch.keep(torch.randn([batch, ...info.inputShape], { generator: g }).to({ device }));
-  const y = torch.keep(torch.randint(0, info.numClasses, [batch], { generator: g }).to({ device }));
-  const step = () =>
-    torch.tidy(() => {
-      optimizer.zeroGrad();
-      torch.F.crossEntropy(net.call(x), y).backward();
-      optimizer.step();
-    });
+  const training = createTrainingStep({ model, batch, device });
+  const step = training.run;
   for (let i = 0; i < warmup; i++) step();
   torch.synchronize(device);
   const stepSeconds: number[] = [];
@@ -57,13 +46,12 @@ export function benchTrain(model: ModelName, batch: number, threads: number, ste
     torch.synchronize(device);
     stepSeconds.push((performance.now() - start) / 1000);
   }
+  training.dispose();
   const total = stepSeconds.reduce((a, b) => a + b, 0);
   return { model, batch, threads, steps, warmup, device, imagesPerSecond: (batch * steps) / total, stepSeconds };
 }
 
 export const benchCommand: Command = {
-  name: "bench",
-  summary: "training-step throughput (bench train)",
   async run(argv) {
     const args = parseArgs(argv, options);
     const usage = "noiselab bench train [--model NAME] [--batch B] [--threads N] [--steps S] [--json]";

@@ -7,6 +7,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   report: { summary: "stability report of a stored experiment (Markdown, HTML, JSON)", load: async () => (await import("./report.js")).reportCommand },
   ls: { summary: "list experiments in a store, or one experiment's runs", load: async () => (await import("./ls.js")).lsCommand },
   bench: { summary: "training-step throughput (bench train)", load: async () => (await import("./bench.js")).benchCommand },
+  overhead: { summary: "what determinism costs: training-step time per determinism switch", load: async () => (await import("./overhead.js")).overheadCommand },
   check: { summary: "is training bitwise deterministic, and where do two runs first diverge", load: async () => (await import("./check.js")).checkCommand },
   analyze: { summary: "stability metrics of replicate predictions from any framework", load: async () => (await import("./analyze.js")).analyzeCommand },
 };

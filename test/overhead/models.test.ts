@@ -1,0 +1,32 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { InputError } from "../../src/errors.js";
+import { IMAGENET_MODELS, MEDIUMCNN_SWEEP, resolveModels } from "../../src/overhead/models.js";
+
+test("groups expand, duplicates go, order stays", () => {
+  const models = resolveModels(["mediumcnn-k5", "mediumcnn-sweep", "mediumcnn", "imagenet", "smallcnn"], null);
+  assert.deepEqual(
+    models.map((m) => m.id),
+    ["mediumcnn-k5", "mediumcnn-k1", "mediumcnn-k3", "mediumcnn-k7", ...IMAGENET_MODELS, "smallcnn"],
+  );
+  const k5 = models[0];
+  assert.equal(k5.model, "mediumcnn");
+  assert.equal(k5.kernelSize, 5);
+  assert.deepEqual(k5.modelOptions, { kernelSize: 5 });
+  assert.deepEqual(k5.inputShape, [3, 32, 32]);
+  assert.deepEqual(models.find((m) => m.id === "inception-v3")!.inputShape, [3, 299, 299]);
+  assert.equal(models.find((m) => m.id === "resnet50")!.kernelSize, null);
+});
+
+test("--input sets every model's height and width; SmallCNN sizes its linear layer from it", () => {
+  const [k1, small] = resolveModels([MEDIUMCNN_SWEEP[0], "smallcnn"], 16);
+  assert.deepEqual(k1.inputShape, [3, 16, 16]);
+  assert.deepEqual(small.inputShape, [1, 16, 16]);
+  assert.deepEqual(small.modelOptions, { inputSize: [16, 16] });
+});
+
+test("unknown names and even kernel sizes are input errors", () => {
+  for (const name of ["resnet", "mediumcnn-k4", "mediumcnn-k0", "toString", "imagenet,resnet18"]) {
+    assert.throws(() => resolveModels([name], null), InputError, name);
+  }
+});
