@@ -6,9 +6,9 @@
 //   node dist/bench/train.js [--repeats R] [--steps S] [--resnet-steps S] [--models smallcnn,resnet18-cifar]
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
-import { writeFileAtomic } from "../src/io/npy.js";
+import { writeFileAtomic } from "../src/io/files.js";
 import { parseArgs } from "../src/cli/args.js";
 import { median } from "../src/metrics/stats.js";
 import { buildInfo } from "../src/torch/index.js";
@@ -72,7 +72,7 @@ const section = [
   "|---|---|---|---|---|",
   ...rows,
   "",
-  `Run on ${new Date().toISOString().slice(0, 10)} with \`node dist/bench/train.js --repeats ${repeats}\`.`,
+  `Run on ${new Date().toISOString().slice(0, 10)} with \`node dist/bench/train.js ${process.argv.slice(2).join(" ")}\` (load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(", ")}). The machine is shared, so single cells are noisy; the per-repetition ratio, measured side by side, is the number to read.`,
   "<!-- bench:train:end -->",
 ].join("\n");
 

@@ -1,7 +1,7 @@
 // Which determinism switch makes training bitwise reproducible: start from
 // every switch in its fast, nondeterministic position and flip one at a time.
 import type { DeterminismFlags } from "../torch/index.js";
-import { buildInfo } from "../torch/index.js";
+import { buildInfo, fastDeterminismSettings } from "../torch/index.js";
 import type { CheckResult, CheckSetup } from "./lockstep.js";
 import { lockstepCheck } from "./lockstep.js";
 
@@ -9,19 +9,6 @@ export interface DeterminismSwitch {
   name: string;
   /** The switch's deterministic position. */
   deterministic: Partial<DeterminismFlags>;
-}
-
-/** Everything off: libtorch's defaults, plus cuDNN autotuning on, as a default-mode run would have. */
-export function nondeterministicBaseline(): Partial<DeterminismFlags> {
-  return {
-    deterministicAlgorithms: false,
-    deterministicAlgorithmsWarnOnly: false,
-    cudnnDeterministic: false,
-    cudnnBenchmark: true,
-    allowTF32Matmul: true,
-    allowTF32Cudnn: true,
-    ...(buildInfo().hasFillUninitializedMemory ? { fillUninitializedMemory: false } : {}),
-  };
 }
 
 export function determinismSwitches(): DeterminismSwitch[] {
@@ -45,7 +32,7 @@ export interface BisectResult {
 }
 
 export function bisectDeterminism(setup: Omit<CheckSetup, "determinism">): BisectResult {
-  const baselineFlags = nondeterministicBaseline();
+  const baselineFlags = fastDeterminismSettings();
   const switches = determinismSwitches();
   const baseline = lockstepCheck({ ...setup, determinism: baselineFlags });
   const single = switches.map((s) => ({ switch: s.name, result: lockstepCheck({ ...setup, determinism: { ...baselineFlags, ...s.deterministic } }) }));

@@ -2,17 +2,17 @@ import { existsSync } from "node:fs";
 import type { CheckData, CheckResult } from "../check/lockstep.js";
 import { lockstepCheck } from "../check/lockstep.js";
 import type { BisectResult } from "../check/bisect.js";
-import { bisectDeterminism, nondeterministicBaseline } from "../check/bisect.js";
-import { deterministicAlternative } from "../check/alternatives.js";
+import { bisectDeterminism } from "../check/bisect.js";
+import type { CheckOutput } from "../check/output.js";
 import { loadDataset, seededSubset } from "../data/index.js";
 import { InputError } from "../errors.js";
 import { PRESETS } from "../experiment/presets.js";
-import { isModelName, modelInfo } from "../models/index.js";
+import { deterministicAlternative, isModelName, modelInfo } from "../models/index.js";
 import { parseVariant } from "../noise/index.js";
 import { Normalizer, datasetTensors } from "../train/batches.js";
 import type { ModelConfig } from "../train/config.js";
 import { createModelForDataset } from "../train/model.js";
-import { writeFileAtomic } from "../io/npy.js";
+import { writeFileAtomic } from "../io/files.js";
 import * as torch from "../torch/index.js";
 import { helpText, intOption, parseArgs } from "./args.js";
 import type { Command } from "./command.js";
@@ -30,7 +30,7 @@ const options = {
   device: { type: "string", valueName: "DEVICE", description: "cpu, cuda or cuda:N (default cpu)" },
   threads: { type: "string", valueName: "N", description: "intra-op threads (default 1)" },
   json: { type: "boolean", description: "print the result as JSON" },
-  out: { type: "string", valueName: "FILE", description: "also write the JSON result to FILE" },
+  out: { type: "string", valueName: "FILE", description: "also write the JSON result to FILE (noiselab report --check FILE includes it)" },
 } as const;
 
 const usage = "noiselab check <model|spec.yaml|preset> [options]";
@@ -137,18 +137,18 @@ export const checkCommand: Command = {
       trajectory: o.trajectory ?? false,
     };
     const header = `noiselab check: ${target.description}, ${device}, ${torch.getNumThreads()} thread(s), ${steps} steps of batch ${batchSize}, replicates differ in: ${Object.entries(noise).filter(([, free]) => free).map(([s]) => s).join(", ") || "nothing"}${setup.perturbOneUlp ? " + one ulp of one initial weight" : ""}`;
-    let output: unknown;
+    let output: CheckOutput;
     let lines: string[];
     let deterministic: boolean;
     if (o.bisect) {
       const result = bisectDeterminism(setup);
-      output = { target: target.description, device, steps, batchSize, noise, bisect: result };
+      output = { format: "noiselab-check", target: target.description, device, steps, batchSize, noise, bisect: result };
       lines = describeBisect(result);
       deterministic = result.all.deterministic;
     } else {
-      const determinism = o.nondeterministic ? nondeterministicBaseline() : { ...torch.DETERMINISTIC };
+      const determinism = o.nondeterministic ? torch.fastDeterminismSettings() : { ...torch.DETERMINISTIC };
       const result = lockstepCheck({ ...setup, determinism });
-      output = { target: target.description, device, steps, batchSize, noise, determinism, result };
+      output = { format: "noiselab-check", target: target.description, device, steps, batchSize, noise, determinism, result };
       lines = describeResult(result);
       deterministic = result.deterministic;
     }

@@ -1,5 +1,5 @@
 import { InputError } from "../errors.js";
-import { writeFileAtomic } from "../io/npy.js";
+import { writeFileAtomic } from "../io/files.js";
 import { MEDIUMCNN_SWEEP, overheadModelNames, resolveModels } from "../overhead/models.js";
 import { renderOverheadHtml, renderOverheadJson, renderOverheadMarkdown } from "../overhead/render.js";
 import { runOverhead } from "../overhead/run.js";

@@ -1,4 +1,6 @@
+import { readCheckOutput } from "../check/output.js";
 import { collectResults } from "../experiment/collect.js";
+import { readOverheadResult } from "../overhead/render.js";
 import { InputError } from "../errors.js";
 import type { ReportFormat } from "../report/index.js";
 import { REPORT_FORMATS, buildReport, writeReport } from "../report/index.js";
@@ -10,6 +12,8 @@ const options = {
   store: { type: "string", valueName: "DIR", description: "store directory (default ./runs)" },
   out: { type: "string", valueName: "PREFIX", description: "output path without extension (default ./<experiment>-report)" },
   format: { type: "list", valueName: "FORMAT", description: `formats to write: ${REPORT_FORMATS.join(", ")} (default all)` },
+  check: { type: "list", valueName: "FILE", description: "results of noiselab check --out to include (verdicts, first divergence, divergence trajectory)" },
+  overhead: { type: "string", valueName: "FILE", description: "the JSON of noiselab overhead --out to include (cost of determinism, Figures 8 and 9)" },
 } as const;
 
 export const reportCommand: Command = {
@@ -37,6 +41,9 @@ export const reportCommand: Command = {
       store.close();
     }
     const report = buildReport(results);
+    const checks = (args.options.check ?? []).map((file) => ({ file, output: readCheckOutput(file) }));
+    const overhead = args.options.overhead === undefined ? null : readOverheadResult(args.options.overhead);
+    if (checks.length > 0 || overhead !== null) report.determinism = { checks, overhead };
     const prefix = args.options.out ?? `${name}-report`;
     const written = await writeReport(report, prefix, formats);
     for (const path of written) console.log(path);

@@ -7,10 +7,9 @@
  * 1.0 (2.0 when the header would not fit). Bad files are InputErrors naming
  * the file.
  */
-import { randomBytes } from "node:crypto";
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { readFileSync } from "node:fs";
 import { InputError } from "../errors.js";
+import { writeFileAtomic } from "./files.js";
 
 export type NpyDtype = "f4" | "f8" | "i1" | "i2" | "i4" | "i8" | "u1" | "u2" | "u4" | "u8" | "b1";
 
@@ -186,22 +185,6 @@ export function encodeNpy(array: NpyArray): Buffer {
   out.write(headerText, prefix, "latin1");
   Buffer.from(array.data.buffer, array.data.byteOffset, array.data.byteLength).copy(out, total);
   return out;
-}
-
-/**
- * Writes a file atomically: to a temporary file in the same directory, then
- * renamed over the target, so that readers never see a partial file and a
- * failure leaves nothing behind.
- */
-export function writeFileAtomic(path: string, contents: string | Uint8Array): void {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
-  try {
-    writeFileSync(temp, contents);
-    renameSync(temp, path);
-  } catch (err) {
-    rmSync(temp, { force: true });
-    throw err;
-  }
 }
 
 /** Writes a .npy file atomically. */

@@ -14,7 +14,7 @@
  */
 import { readFileSync } from "node:fs";
 import { InputError } from "../errors.js";
-import { writeFileAtomic } from "./npy.js";
+import { writeFileAtomic } from "./files.js";
 
 export type SafetensorsDtype = "F64" | "F32" | "F16" | "BF16" | "I64" | "I32" | "I16" | "I8" | "U8" | "BOOL";
 

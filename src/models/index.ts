@@ -67,6 +67,17 @@ type ExtraOption = "batchNorm" | "inputSize" | "kernelSize" | "auxLogits";
  */
 export const ADAPTIVE_AVG_POOL2D_BACKWARD_CUDA = "adaptive_avg_pool2d_backward_cuda";
 
+/** Deterministic replacements for the ops above, by the op name libtorch's alert gives. */
+const DETERMINISTIC_ALTERNATIVES: Record<string, string> = {
+  [ADAPTIVE_AVG_POOL2D_BACKWARD_CUDA]:
+    "build the model with the option deterministicPooling: true — adaptive average pooling becomes a plain mean over H×W (1×1 output) or products with fixed averaging matrices, with the same values",
+};
+
+/** A deterministic alternative for `op`, where the zoo has one. */
+export function deterministicAlternative(op: string): string | undefined {
+  return DETERMINISTIC_ALTERNATIVES[op];
+}
+
 export interface ModelInfo {
   name: ModelName;
   description: string;

@@ -3,13 +3,9 @@
 // network) and Figure 8 (top operators, default and deterministic side by side).
 import type { TopLevelSpec } from "vega-lite";
 import type { ModelOverhead, OverheadResult } from "./run.js";
+import type { Chart } from "../report/charts.js";
 
-export interface OverheadChart {
-  id: "fig9a" | "fig9b" | "fig8";
-  title: string;
-  caption: string;
-  spec: TopLevelSpec;
-}
+export type OverheadChart = Chart<"fig9a" | "fig9b" | "fig8">;
 
 type Row = Record<string, string | number>;
 

@@ -1,6 +1,7 @@
 // The determinism configurations `noiselab overhead` times: the fast default,
 // everything deterministic, and one switch at a time flipped from the default.
 import type { DeterminismFlags } from "../torch/index.js";
+import { fastDeterminismSettings } from "../torch/index.js";
 
 export type ConfigId = "default" | "deterministic" | "deterministic-algorithms" | "cudnn-benchmark-off" | "fill-uninitialized-memory" | "tf32-off";
 
@@ -30,15 +31,7 @@ export interface DeterminismConfig {
  */
 export function determinismConfigs(hasFillUninitializedMemory: boolean): DeterminismConfig[] {
   const fill = (on: boolean): Partial<DeterminismFlags> => (hasFillUninitializedMemory ? { fillUninitializedMemory: on } : {});
-  const fast: Partial<DeterminismFlags> = {
-    deterministicAlgorithms: false,
-    deterministicAlgorithmsWarnOnly: false,
-    cudnnDeterministic: false,
-    cudnnBenchmark: true,
-    allowTF32Matmul: true,
-    allowTF32Cudnn: true,
-    ...fill(false),
-  };
+  const fast = fastDeterminismSettings(hasFillUninitializedMemory);
   const configs: DeterminismConfig[] = [
     { id: "default", label: "default (fast)", baseline: null, flags: fast },
     {

@@ -105,8 +105,8 @@ function nondeterministicItems(result: OverheadResult): string[] {
     });
 }
 
-/** The whole result; `figures` marks where the HTML page puts its charts. */
-export function overheadDocument(result: OverheadResult, options: { figures: boolean }): Block[] {
+/** The whole result; the `figures` block marks where the HTML page puts its charts (Markdown leaves it out). */
+export function overheadDocument(result: OverheadResult): Block[] {
   const blocks: Block[] = [
     { kind: "heading", level: 1, text: "Cost of determinism (noiselab overhead)" },
     { kind: "paragraph", text: environmentText(result) },
@@ -124,7 +124,7 @@ export function overheadDocument(result: OverheadResult, options: { figures: boo
   }
   const refused = nondeterministicItems(result);
   if (refused.length > 0) blocks.push({ kind: "heading", level: 2, text: "Ops without a deterministic implementation" }, { kind: "list", items: refused });
-  if (options.figures) blocks.push({ kind: "figures" });
+  blocks.push({ kind: "figures" });
   const profiled = result.models.filter((m) => m.operators !== null);
   if (profiled.length > 0) {
     blocks.push({

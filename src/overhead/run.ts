@@ -2,7 +2,7 @@
 // every determinism configuration, optionally profiles it, and returns plain
 // data for the renderers.
 import { availableParallelism, cpus } from "node:os";
-import { modelInfo } from "../models/index.js";
+import { ADAPTIVE_AVG_POOL2D_BACKWARD_CUDA, deterministicAlternative, modelInfo } from "../models/index.js";
 import * as torch from "../torch/index.js";
 import type { DeterminismFlags } from "../torch/index.js";
 import type { ConfigId, DeterminismConfig } from "./configs.js";
@@ -76,9 +76,6 @@ export interface OverheadResult {
   models: ModelOverhead[];
 }
 
-const DETERMINISTIC_POOLING_ALTERNATIVE =
-  "build the model with deterministicPooling: true (a plain mean over H×W instead of adaptive average pooling); noiselab overhead --deterministic-pooling times it";
-
 function profileConfig(config: DeterminismConfig, training: TrainingStep, steps: number, timer: StepTimer): { operators: torch.OperatorProfile[]; steps: number } {
   torch.setDeterminism(config.flags);
   timer.synchronize();
@@ -101,7 +98,7 @@ function timeModel(model: OverheadModel, configs: DeterminismConfig[], options: 
     error: null,
     nondeterministicOp: null,
     cudaNondeterministicOps: cudaOps,
-    alternative: cudaOps.length > 0 && info.cudaNondeterministicOps({ ...modelOptions, deterministicPooling: true }).length === 0 ? DETERMINISTIC_POOLING_ALTERNATIVE : null,
+    alternative: cudaOps.length > 0 && info.cudaNondeterministicOps({ ...modelOptions, deterministicPooling: true }).length === 0 ? (deterministicAlternative(ADAPTIVE_AVG_POOL2D_BACKWARD_CUDA) ?? null) : null,
     configs: [],
     operators: null,
   };

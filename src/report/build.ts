@@ -14,6 +14,7 @@ import { compareVariants } from "../metrics/compare.js";
 import { mean, std } from "../metrics/stats.js";
 import type { NoiseSetting, NoiseSource } from "../noise/index.js";
 import { NOISE_SOURCES, PAPER_VARIANTS } from "../noise/index.js";
+import type { DeterminismEvidence } from "./determinism.js";
 import type { EpochRecord } from "../train/train.js";
 
 /**
@@ -155,6 +156,8 @@ export interface ExperimentReport {
   failedRuns: FailedRunSummary[];
   environment: EnvironmentEntry[];
   batchNormPairs: BatchNormPair[];
+  /** Results of noiselab check and noiselab overhead given to the report, if any. */
+  determinism?: DeterminismEvidence;
 }
 
 /** Replaces NaN and ±Infinity by null and typed arrays by arrays, at every depth. */

@@ -8,12 +8,15 @@ import type { ExperimentReport, GroupSummary } from "./build.js";
 
 export type ChartId = "fig2" | "fig3" | "fig4" | "fig5" | "curves" | "disagreement";
 
-export interface ReportChart {
-  id: ChartId;
+/** A figure of an HTML page: a Vega-Lite spec with its title and caption. */
+export interface Chart<Id extends string = string> {
+  id: Id;
   title: string;
   caption: string;
   spec: TopLevelSpec;
 }
+
+export type ReportChart = Chart<ChartId>;
 
 type Row = Record<string, string | number>;
 

@@ -6,8 +6,9 @@
 import * as vega from "vega";
 import { compile } from "vega-lite";
 import type { ExperimentReport } from "./build.js";
-import type { ReportChart } from "./charts.js";
+import type { Chart } from "./charts.js";
 import { reportCharts } from "./charts.js";
+import { determinismCharts } from "./determinism.js";
 import type { Block, Table } from "./document.js";
 import { reportDocument } from "./document.js";
 
@@ -22,7 +23,7 @@ export function escapeHtml(text: string): string {
  * namespace from the parser, and without them the file contains no URL at all,
  * which makes "needs no network" easy to audit.
  */
-export async function renderChartSvg(chart: ReportChart): Promise<string> {
+export async function renderChartSvg(chart: Chart): Promise<string> {
   const view = new vega.View(vega.parse(compile(chart.spec).spec), { renderer: "none" });
   try {
     const svg = await view.toSVG();
@@ -48,7 +49,7 @@ function renderTable(table: Table): string {
   return `<table>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${rows.join("\n")}\n</tbody>\n</table>`;
 }
 
-function renderFigures(charts: ReportChart[], svgs: string[]): string {
+function renderFigures(charts: Chart[], svgs: string[]): string {
   if (charts.length === 0) return "";
   const figures = charts.map(
     (c, i) => `<figure id="${escapeHtml(c.id)}">\n<h3>${escapeHtml(c.title)}</h3>\n${svgs[i]}\n<figcaption>${escapeHtml(c.caption)}</figcaption>\n</figure>`,
@@ -73,23 +74,23 @@ function renderBlock(block: Block, figures: string): string {
   }
 }
 
-/** The report as a self-contained HTML page with the Markdown report's tables and the charts of `reportCharts`. */
-export async function renderHtml(report: ExperimentReport): Promise<string> {
-  const charts = reportCharts(report);
+/**
+ * A self-contained HTML page of `blocks`, with `charts` rendered to SVG where
+ * the blocks hold a `figures` block. Shared by every noiselab HTML output.
+ */
+export async function renderHtmlPage(title: string, blocks: Block[], charts: Chart[]): Promise<string> {
   // One at a time: each render is CPU-bound, so parallel renders gain nothing.
   const svgs: string[] = [];
   for (const chart of charts) svgs.push(await renderChartSvg(chart));
   const figures = renderFigures(charts, svgs);
-  const body = reportDocument(report)
-    .map((b) => renderBlock(b, figures))
-    .filter((s) => s !== "");
+  const body = blocks.map((b) => renderBlock(b, figures)).filter((s) => s !== "");
   return [
     "<!DOCTYPE html>",
     '<html lang="en">',
     "<head>",
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${escapeHtml(`noiselab report: ${report.name}`)}</title>`,
+    `<title>${escapeHtml(title)}</title>`,
     `<style>${CSS}</style>`,
     "</head>",
     "<body>",
@@ -98,4 +99,10 @@ export async function renderHtml(report: ExperimentReport): Promise<string> {
     "</html>",
     "",
   ].join("\n");
+}
+
+/** The report as a self-contained HTML page with the Markdown report's tables and the charts of `reportCharts`. */
+export async function renderHtml(report: ExperimentReport): Promise<string> {
+  const charts = [...reportCharts(report), ...(report.determinism ? determinismCharts(report.determinism) : [])];
+  return renderHtmlPage(`noiselab report: ${report.name}`, reportDocument(report), charts);
 }

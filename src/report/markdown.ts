@@ -51,10 +51,13 @@ function renderBlock(block: Block): string | null {
   }
 }
 
+/** Blocks as Markdown; a `figures` block is left out (charts are in the HTML page only). */
+export function renderMarkdownBlocks(blocks: Block[]): string {
+  const parts = blocks.map(renderBlock).filter((part): part is string => part !== null);
+  return `${parts.join("\n\n")}\n`;
+}
+
 /** The report as Markdown: the paper's Table 2 layout first, then control check, comparisons, sub-groups, environment, failures. */
 export function renderMarkdown(report: ExperimentReport): string {
-  const parts = reportDocument(report)
-    .map(renderBlock)
-    .filter((part): part is string => part !== null);
-  return `${parts.join("\n\n")}\n`;
+  return renderMarkdownBlocks(reportDocument(report));
 }

@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
-import { writeFileAtomic } from "../io/npy.js";
+import { writeFileAtomic } from "../io/files.js";
 import type { ExperimentReport } from "./build.js";
 import { renderHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";

@@ -48,6 +48,24 @@ export const DETERMINISTIC: Readonly<Partial<DeterminismFlags>> = Object.freeze(
   cudnnBenchmark: false,
 });
 
+/**
+ * Every switch in its fast, nondeterministic position, as a default-mode GPU
+ * run has it: deterministic algorithms off, cuDNN autotuning on, TF32 allowed
+ * for cuBLAS and cuDNN, no fill of uninitialised memory (where libtorch has
+ * that switch, ≥ 2.1).
+ */
+export function fastDeterminismSettings(hasFillUninitializedMemory = native.buildInfo().hasFillUninitializedMemory): Partial<DeterminismFlags> {
+  return {
+    deterministicAlgorithms: false,
+    deterministicAlgorithmsWarnOnly: false,
+    cudnnDeterministic: false,
+    cudnnBenchmark: true,
+    allowTF32Matmul: true,
+    allowTF32Cudnn: true,
+    ...(hasFillUninitializedMemory ? { fillUninitializedMemory: false } : {}),
+  };
+}
+
 /** Valid device strings: "cpu", "cuda", "cuda:N". */
 export function checkDevice(device: string): string {
   const match = /^(cpu|cuda)(?::(\d+))?$/.exec(device);

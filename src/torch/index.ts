@@ -15,6 +15,7 @@ export {
   getDeterminism,
   setDeterminism,
   DETERMINISTIC,
+  fastDeterminismSettings,
   checkDevice,
   synchronize,
   noGrad,

@@ -4,7 +4,9 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Dataset } from "../data/index.js";
 import { loadDataset } from "../data/index.js";
-import { writeFileAtomic, writeNpy } from "../io/npy.js";
+import { writeNpy } from "../io/npy.js";
+import { writeFileAtomic } from "../io/files.js";
+import { argmaxRows } from "../metrics/replicates.js";
 import type { Module } from "../nn/index.js";
 import type { LrSchedule, Optimizer } from "../optim/index.js";
 import { Adam, SGD, cosineWithWarmup, multiStepDecay } from "../optim/index.js";
@@ -87,13 +89,7 @@ function predict(model: Module, data: DatasetTensors, normalizer: Normalizer, de
     probabilities.set(c, offset);
     offset += c.length;
   }
-  const predictions = new Int32Array(data.count);
-  for (let i = 0; i < data.count; i++) {
-    let best = 0;
-    for (let k = 1; k < numClasses; k++) if (probabilities[i * numClasses + k] > probabilities[i * numClasses + best]) best = k;
-    predictions[i] = best;
-  }
-  return { probabilities, predictions };
+  return { probabilities, predictions: argmaxRows(probabilities, numClasses) };
 }
 
 function accuracy(predictions: Int32Array, labels: Int32Array): number {
@@ -160,9 +156,10 @@ export function trainRun(config: RunConfig, outDir: string, options: { threads: 
       for (const indices of batches) {
         torch.tidy(() => {
           if (perStep) optimizer.lr = lrAt(step);
-          let x = normalizer.apply(train.images.indexSelect(0, indices));
-          if (training.augment) x = augmentBatch(x, generators.augment);
-          x = x.to({ device });
+          let raw = train.images.indexSelect(0, indices);
+          // Augment the stored pixels, so that the crop's zero padding is black, as in torchvision's RandomCrop.
+          if (training.augment) raw = augmentBatch(raw, generators.augment);
+          const x = normalizer.apply(raw).to({ device });
           const y = train.labels.indexSelect(0, indices).to({ device });
           const logits = model.call(x);
           const loss = torch.F.crossEntropy(logits, y, { labelSmoothing: training.labelSmoothing });

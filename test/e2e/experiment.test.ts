@@ -41,6 +41,23 @@ describe("noiselab run, end to end on synthetic data", () => {
     assert.deepEqual(json.controlChecks.map((c) => c.bitwiseIdentical), [true]);
   });
 
+  test("the report includes noiselab check results and their divergence trajectory", () => {
+    const checkFile = join(dir, "check.json");
+    const check = noiselab(["check", "smallcnn", "--steps", "3", "--batch", "8", "--perturb-ulp", "--trajectory", "--out", checkFile]);
+    assert.equal(check.status, 1, check.stderr);
+    const prefix = join(dir, "with-check");
+    const r = noiselab(["report", "four-variants", "--store", store, "--out", prefix, "--check", checkFile]);
+    assert.equal(r.status, 0, r.stderr);
+    const md = readFileSync(`${prefix}.md`, "utf8");
+    assert.match(md, /## Determinism checks \(noiselab check\)/);
+    assert.match(md, /\| smallcnn on random 1×28×28 data \| cpu \| nothing \| all switches on \| not deterministic \| step 0, forward, features\.0: output/);
+    const html = readFileSync(`${prefix}.html`, "utf8");
+    assert.match(html, /<figure id="trajectory">/);
+    const bad = noiselab(["report", "four-variants", "--store", store, "--out", join(dir, "bad"), "--check", spec]);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /not a result of noiselab check --out/);
+  });
+
   test("running again skips every completed run", () => {
     const r = noiselab(["run", spec, "--store", store]);
     assert.equal(r.status, 0, r.stderr);

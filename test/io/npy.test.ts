@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { NpyArray } from "../../src/io/npy.js";
-import { encodeNpy, parseNpy, readNpy, writeFileAtomic, writeNpy } from "../../src/io/npy.js";
+import { encodeNpy, parseNpy, readNpy, writeNpy } from "../../src/io/npy.js";
+import { writeFileAtomic } from "../../src/io/files.js";
 import { InputError } from "../../src/errors.js";
 
 /** Elements of any typed array, for deepEqual. */

@@ -1,0 +1,36 @@
+// What `noiselab check --out FILE` writes, and reading it back (for the report).
+import { readFileSync } from "node:fs";
+import { InputError } from "../errors.js";
+import type { NoiseSetting } from "../noise/index.js";
+import type { DeterminismFlags } from "../torch/index.js";
+import type { BisectResult } from "./bisect.js";
+import type { CheckResult } from "./lockstep.js";
+
+export interface CheckOutput {
+  format: "noiselab-check";
+  target: string;
+  device: string;
+  steps: number;
+  batchSize: number;
+  /** Sources that differed between the two replicates. */
+  noise: NoiseSetting;
+  /** A plain check: the switches it ran under, and its result. */
+  determinism?: Partial<DeterminismFlags>;
+  result?: CheckResult;
+  /** A bisection over the switches. */
+  bisect?: BisectResult;
+}
+
+export function readCheckOutput(path: string): CheckOutput {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new InputError(`${path}: cannot read a check result: ${(err as Error).message.split("\n")[0]}`);
+  }
+  const output = value as Partial<CheckOutput>;
+  if (typeof value !== "object" || value === null || output.format !== "noiselab-check" || (output.result === undefined && output.bisect === undefined)) {
+    throw new InputError(`${path}: not a result of noiselab check --out`);
+  }
+  return output as CheckOutput;
+}
