@@ -173,7 +173,7 @@ function curves(report: ExperimentReport): ReportChart | null {
   return {
     id: "curves",
     title: "Training curves",
-    caption: "Test accuracy at each evaluated epoch, one line per replicate. Lines that coincide are bitwise-reproducible replicates.",
+    caption: "Test accuracy after each epoch, one line per replicate. Lines that coincide are bitwise-reproducible replicates.",
     spec: {
       data: { values: rows },
       facet: { row: { field: "model", type: "nominal", title: "model" }, column: { field: "variant", type: "nominal", sort: variantOrder(report), title: "variant" } },

@@ -22,7 +22,7 @@ export interface EpochRecord {
   lr: number;
   trainLoss: number;
   trainAccuracy: number;
-  testAccuracy: number | null;
+  testAccuracy: number;
   seconds: number;
 }
 
@@ -144,7 +144,6 @@ export function trainRun(config: RunConfig, outDir: string, options: { threads: 
   const saveEpochs = new Set([...training.evalEpochs.filter((e) => e <= training.epochs), training.epochs]);
   const curve: EpochRecord[] = [];
   let step = 0;
-  let lastTestAccuracy = NaN;
 
   for (let epoch = 1; epoch <= training.epochs; epoch++) {
     const epochStart = performance.now();
@@ -175,13 +174,13 @@ export function trainRun(config: RunConfig, outDir: string, options: { threads: 
         options.onProgress?.(step / (stepsPerEpoch * training.epochs));
       }
     });
-    let testAccuracy: number | null = null;
+    // Test accuracy every epoch, for the curves; predictions are kept only for the saved epochs.
+    const { probabilities, predictions } = predict(model, test, normalizer, device);
+    const testAccuracy = accuracy(predictions, splits.test.labels);
     if (saveEpochs.has(epoch)) {
-      const { probabilities, predictions } = predict(model, test, normalizer, device);
       const n = splits.test.labels.length;
       writeNpy(join(outDir, `predictions-e${epoch}.npy`), { dtype: "i4", shape: [n], data: predictions });
       writeNpy(join(outDir, `probabilities-e${epoch}.npy`), { dtype: "f4", shape: [n, probabilities.length / n], data: probabilities });
-      testAccuracy = lastTestAccuracy = accuracy(predictions, splits.test.labels);
     }
     curve.push({ epoch, lr: optimizer.lr, trainLoss: lossSum / train.count, trainAccuracy: correct / train.count, testAccuracy, seconds: (performance.now() - epochStart) / 1000 });
   }
@@ -193,7 +192,7 @@ export function trainRun(config: RunConfig, outDir: string, options: { threads: 
   const wallSeconds = (performance.now() - started) / 1000;
   const info = torch.buildInfo();
   return {
-    metrics: { testAccuracy: lastTestAccuracy, finalTrainLoss: curve.at(-1)!.trainLoss, weightsHash, wallSeconds, epochs: training.epochs },
+    metrics: { testAccuracy: curve.at(-1)!.testAccuracy, finalTrainLoss: curve.at(-1)!.trainLoss, weightsHash, wallSeconds, epochs: training.epochs },
     evalEpochs: [...saveEpochs].sort((a, b) => a - b),
     metadata: {
       torchVersion: info.torchVersion,
