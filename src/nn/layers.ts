@@ -3,13 +3,9 @@ import { F, empty, noGrad, ones, scalarTensor, zeros } from "../torch/index.js";
 import { defaultLayerInit_ } from "./init.js";
 import { Module } from "./module.js";
 
-type Pair = number | [number, number];
+type Pair = F.Pair;
 
-export interface Conv2dOptions {
-  stride?: Pair;
-  padding?: Pair;
-  dilation?: Pair;
-  groups?: number;
+export interface Conv2dOptions extends F.Conv2dOptions {
   bias?: boolean;
   /** Generator for the default initialisation. */
   generator?: GeneratorLike;

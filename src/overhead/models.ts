@@ -19,19 +19,8 @@ export interface OverheadModel {
 /** The paper's Figure 9 (a): MediumCNN with 1×1 to 7×7 kernels. The default model set. */
 export const MEDIUMCNN_SWEEP = ["mediumcnn-k1", "mediumcnn-k3", "mediumcnn-k5", "mediumcnn-k7"] as const;
 
-/** The paper's Figure 9 (b) networks, at their ImageNet input size. */
-export const IMAGENET_MODELS = [
-  "resnet18",
-  "resnet50",
-  "resnet152",
-  "vgg16",
-  "vgg19",
-  "mobilenetv2",
-  "densenet121",
-  "densenet201",
-  "efficientnet-b0",
-  "inception-v3",
-] as const satisfies readonly ModelName[];
+/** The paper's Figure 9 (b) networks: the zoo's ImageNet classifiers, at their ImageNet input size. */
+export const IMAGENET_MODELS: readonly ModelName[] = MODEL_NAMES.filter((name) => modelInfo(name).numClasses === 1000);
 
 /** Names that stand for several models. */
 export const MODEL_GROUPS: Readonly<Record<string, readonly string[]>> = {

@@ -3,7 +3,8 @@ import { empty } from "./creation.js";
 import type { GeneratorLike, Tensor } from "./tensor.js";
 import { op } from "./tensor.js";
 
-type Pair = number | [number, number];
+/** A size for both spatial dimensions: one number for both, or [height, width]. */
+export type Pair = number | [number, number];
 
 export interface Conv2dOptions {
   stride?: Pair;
