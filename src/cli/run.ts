@@ -13,7 +13,7 @@ import { createModelForDataset } from "../train/model.js";
 import { LocalPoolExecutor, RunInterruptedError } from "../runner/executor.js";
 import { ProgressBar } from "../runner/progress.js";
 import { RunStore } from "../store/run-store.js";
-import { tidy } from "../torch/index.js";
+import { checkDevice, tidy } from "../torch/index.js";
 import { choiceOption, helpText, intOption, parseArgs } from "./args.js";
 import type { Command } from "./command.js";
 
@@ -62,6 +62,11 @@ export function resolveSpec(target: string, overrides: PresetOverrides & { train
 
 /** Fails fast, before any worker starts, on data files and model options that every run would trip over. */
 function checkRunnable(spec: ExperimentSpec): void {
+  try {
+    checkDevice(spec.training.device);
+  } catch (err) {
+    throw new InputError(`training.device: ${(err as Error).message}`);
+  }
   const splits = loadDataset(spec.dataset);
   for (const model of spec.models) {
     try {

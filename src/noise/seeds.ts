@@ -8,10 +8,11 @@ import { NOISE_SOURCES } from "./sources.js";
  *   seedFor(master, source, r) = first 6 bytes (big-endian) of
  *                                SHA-256("noiselab/<master>/<source>/<r>")
  *
- * a 48-bit integer. A fixed source uses r = 0 in every replicate, so all
- * replicates share its stream; a free source uses the replicate's own index.
- * Any single run can be reproduced from its master seed, replicate index and
- * noise setting alone.
+ * a 48-bit integer. A fixed source uses stream r = 0 in every replicate, so
+ * all replicates share it; a free source uses stream r = i + 1 in replicate i,
+ * so a free stream never coincides with the fixed one (otherwise replicate 0
+ * of every variant would be the very same run). Any single run can be
+ * reproduced from its master seed, replicate index and noise setting alone.
  */
 export function seedFor(masterSeed: number, source: NoiseSource, replicate: number): number {
   const digest = createHash("sha256").update(`noiselab/${masterSeed}/${source}/${replicate}`).digest();
@@ -22,5 +23,5 @@ export type SourceSeeds = Record<NoiseSource, number>;
 
 /** Every source's seed for replicate `replicate` under `noise`. */
 export function seedsForReplicate(masterSeed: number, noise: NoiseSetting, replicate: number): SourceSeeds {
-  return Object.fromEntries(NOISE_SOURCES.map((s) => [s, seedFor(masterSeed, s, noise[s] ? replicate : 0)])) as SourceSeeds;
+  return Object.fromEntries(NOISE_SOURCES.map((s) => [s, seedFor(masterSeed, s, noise[s] ? replicate + 1 : 0)])) as SourceSeeds;
 }

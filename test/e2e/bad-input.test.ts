@@ -82,6 +82,10 @@ describe("noiselab run rejects bad input with exit code 2", () => {
     expectBadInput(["run", "table2", "--dataset", `cifar10:${cifar}`], /test_batch\.bin.*truncated|test_batch\.bin.*multiple of/i, store);
   });
 
+  test("a device this libtorch cannot use", () => {
+    expectBadInput(["run", "table2", "--device", "cuda:7"], /training\.device: device "cuda:7" requested but/, store);
+  });
+
   test("bad option values", () => {
     expectBadInput(["run", "table2", "--replicates", "0"], /--replicates must be at least 1/, store);
     expectBadInput(["run", "table2", "--scale", "huge"], /--scale must be one of quick, standard, full/, store);

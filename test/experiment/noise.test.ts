@@ -21,6 +21,15 @@ describe("noise sources and seeds", () => {
     assert.deepEqual(control[2], control[0]);
   });
 
+  test("a free source never reuses the fixed stream: replicate 0 of ALGO is not the CONTROL run", () => {
+    const control = seedsForReplicate(0, VARIANTS.CONTROL, 0);
+    const algo = seedsForReplicate(0, VARIANTS.ALGO, 0);
+    for (const s of ["init", "shuffle", "augment", "dropout"] as const) assert.notEqual(algo[s], control[s], s);
+    for (const s of ["kernels", "batchOrder"] as const) assert.equal(algo[s], control[s], s);
+    assert.equal(algo.init, seedFor(0, "init", 1));
+    assert.equal(control.init, seedFor(0, "init", 0));
+  });
+
   test("every source has its own stream", () => {
     const seeds = Object.values(seedsForReplicate(3, VARIANTS["ALGO+IMPL"], 4));
     assert.equal(new Set(seeds).size, NOISE_SOURCES.length);
