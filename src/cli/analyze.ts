@@ -12,12 +12,15 @@ import type { NpyArray } from "../io/npy.js";
 import { readNpy } from "../io/npy.js";
 import { writeFileAtomic } from "../io/files.js";
 import { readSafetensors } from "../io/safetensors.js";
-import type { AnalysisReport } from "../metrics/analyze.js";
 import { analyzeReplicates } from "../metrics/analyze.js";
 import type { ReplicateSet } from "../metrics/replicates.js";
 import { replicatesFromScores } from "../metrics/replicates.js";
 import type { Attributes } from "../metrics/subgroups.js";
 import type { WeightReplicate } from "../metrics/weights.js";
+import type { AnalyzeOutput } from "../report/analysis.js";
+import { analysisCharts, analysisDocument } from "../report/analysis.js";
+import { renderHtmlPage } from "../report/html.js";
+import { renderMarkdownBlocks } from "../report/markdown.js";
 import { choiceOption, helpText, intOption, parseArgs } from "./args.js";
 import type { Command } from "./command.js";
 
@@ -145,10 +148,6 @@ function loadWeights(file: string): WeightReplicate {
   throw new InputError(`${file}: unsupported weights file type "${ext}" (use .safetensors or .npy)`);
 }
 
-/** What the command outputs: the report plus the input files it came from. */
-export interface AnalyzeOutput extends AnalysisReport {
-  inputs: { predictions: string[]; labels: string; groups: string | null; weights: string[] | null };
-}
 
 export const analyzeCommand: Command = {
   async run(argv: string[]): Promise<number> {
@@ -189,7 +188,12 @@ export const analyzeCommand: Command = {
       inputs: { predictions: predFiles, labels: options.labels, groups: options.groups ?? null, weights: weightFiles ?? null },
       ...report,
     };
-    const text = format === "json" ? formatJson(output) + "\n" : format === "md" ? renderMarkdown(output) : renderHtml(output);
+    const text =
+      format === "json"
+        ? formatJson(output) + "\n"
+        : format === "md"
+          ? renderMarkdownBlocks(analysisDocument(output))
+          : await renderHtmlPage("noiselab analyze", analysisDocument(output), analysisCharts(output));
     if (options.out === undefined) {
       process.stdout.write(text);
       return 0;
@@ -221,160 +225,4 @@ function formatJson(value: unknown, indent = ""): string {
     return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${formatJson(v, inner)}`).join(",\n")}\n${indent}}`;
   }
   return JSON.stringify(value) ?? "null";
-}
-
-// ---------------------------------------------------------------------------
-// Markdown and HTML rendering share one list of titled tables.
-
-interface Table {
-  title: string;
-  note?: string;
-  headers: string[];
-  rows: string[][];
-}
-
-function num(x: number | null | undefined): string {
-  if (x === null || x === undefined || !Number.isFinite(x)) return "—";
-  if (Number.isInteger(x)) return String(x);
-  return String(Number(x.toPrecision(4)));
-}
-
-function interval(ci: [number, number]): string {
-  return `[${num(ci[0])}, ${num(ci[1])}]`;
-}
-
-function tables(o: AnalyzeOutput): Table[] {
-  const out: Table[] = [];
-  out.push({
-    title: "Inputs",
-    headers: ["replicates", "examples", "classes", "predictions", "seed"],
-    rows: [[String(o.replicates), String(o.examples), String(o.classes), o.predictionKind, String(o.seed)]],
-  });
-  const acc = [["top-1", o.accuracy.top1] as const, ...(o.accuracy.top5 ? [["top-5", o.accuracy.top5] as const] : [])];
-  out.push({
-    title: "Accuracy across replicates",
-    note: `std is the sample std (ddof=1); intervals are percentile bootstraps over replicates (${o.bootstrapResamples} resamples).`,
-    headers: ["metric", "mean", "std", "std (ddof=0)", "mean 95% CI", "std 95% CI", "min", "max"],
-    rows: acc.map(([name, s]) => [name, num(s.mean), num(s.std), num(s.stdPopulation), interval(s.meanCi95), interval(s.stdCi95), num(Math.min(...s.perReplicate)), num(Math.max(...s.perReplicate))]),
-  });
-  out.push({
-    title: "Churn",
-    note: "churn = share of test examples on which two replicates' top-1 predictions differ, over all pairs; the interval resamples test examples.",
-    headers: ["pairs", "mean churn", "std", "min", "max", "mean 95% CI", "agreement", "ambiguity", "discrepancy", "ensemble gain"],
-    rows: [
-      [
-        String(o.churn.pairs),
-        num(o.churn.mean),
-        num(o.churn.std),
-        num(o.churn.min),
-        num(o.churn.max),
-        interval(o.churn.meanCi95),
-        num(o.churn.agreement),
-        num(o.churn.ambiguity),
-        `${num(o.churn.discrepancy)} (replicate ${o.churn.discrepancyReplicate})`,
-        num(o.ensemble.gain),
-      ],
-    ],
-  });
-  out.push({
-    title: "Most unstable examples",
-    headers: ["example", "label", "d(x)", "votes (class: count)"],
-    rows: o.churn.unstableExamples.map((e) => [String(e.index), String(e.label), num(e.disagreement), Object.entries(e.votes).map(([c, k]) => `${c}: ${k}`).join(", ")]),
-  });
-  const byStd = [...o.perClass.classes].sort((a, b) => b.std - a.std).slice(0, 10);
-  out.push({
-    title: "Per-class accuracy (10 least stable classes)",
-    note: `largest per-class std ${num(o.perClass.maxStd)} (class ${o.perClass.maxStdClass}) = ${num(o.perClass.maxStdRatio)}× the overall top-1 std.`,
-    headers: ["class", "examples", "mean accuracy", "std"],
-    rows: byStd.map((c) => [String(c.class), String(c.count), num(c.mean), num(c.std)]),
-  });
-  if (o.subgroups) {
-    const sg = o.subgroups;
-    const cell = (m: { mean: number; std: number; stdRatio: number | null } | null): string =>
-      m === null ? "—" : `${num(m.mean)} ± ${num(m.std)} (${num(m.stdRatio)}×)`;
-    out.push({
-      title: "Sub-groups",
-      note: "mean ± std across replicates (std as a multiple of the whole test set's std of the same metric)" + (sg.binary ? "; positive class 1." : "."),
-      headers: ["group", "examples", "accuracy", ...(sg.binary ? ["FPR", "FNR"] : [])],
-      rows: sg.groups.map((g) => [g.key, String(g.count), cell(g.accuracy), ...(sg.binary ? [cell(g.fpr), cell(g.fnr)] : [])]),
-    });
-    out.push({
-      title: "Disparities between groups",
-      note: "per replicate max − min and min / max over a grouping's groups; mean ± std across replicates.",
-      headers: ["grouping", "metric", "difference", "ratio"],
-      rows: sg.disparities.map((d) => [d.grouping, d.metric, `${num(d.difference.mean)} ± ${num(d.difference.std)}`, `${num(d.ratio.mean)} ± ${num(d.ratio.std)}`]),
-    });
-  }
-  if (o.weights) {
-    const w = o.weights;
-    out.push({
-      title: "Weight distance",
-      note: `unit L2 = |a/|a| − b/|b||, the paper's definition, in [0, 2]; ${w.includesBuffers ? "parameters and buffers" : "trainable parameters only"}.`,
-      headers: ["replicates", "tensors", "parameters", "unit L2 mean", "unit L2 std", "raw L2 mean", "raw L2 std"],
-      rows: [[String(w.replicates), String(w.tensors), String(w.parameters), num(w.unitL2.mean), num(w.unitL2.std), num(w.rawL2.mean), num(w.rawL2.std)]],
-    });
-    out.push({
-      title: "Weight distance per tensor",
-      headers: ["tensor", "shape", "size", "unit L2", "raw L2"],
-      rows: w.perTensor.map((t) => [t.name, `[${t.shape.join(", ")}]`, String(t.size), num(t.unitL2), num(t.rawL2)]),
-    });
-  }
-  return out;
-}
-
-function markdownCell(s: string): string {
-  return s.replace(/\|/g, "\\|");
-}
-
-function renderMarkdown(o: AnalyzeOutput): string {
-  const parts = [`# noiselab analyze`, "", `Predictions: ${o.inputs.predictions.join(", ")}; labels: ${o.inputs.labels}.`];
-  for (const t of tables(o)) {
-    parts.push("", `## ${t.title}`, "");
-    if (t.note) parts.push(t.note, "");
-    parts.push(`| ${t.headers.map(markdownCell).join(" | ")} |`, `|${t.headers.map(() => "---").join("|")}|`);
-    for (const r of t.rows) parts.push(`| ${r.map(markdownCell).join(" | ")} |`);
-  }
-  return parts.join("\n") + "\n";
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
-
-/** A horizontal bar chart as inline SVG; bars start at 0 and are scaled to the largest value. */
-function svgBars(title: string, labels: string[], values: number[], format: (v: number) => string): string {
-  const rowHeight = 18;
-  const labelWidth = 110;
-  const barWidth = 320;
-  const hi = Math.max(...values, 0);
-  const scale = (v: number): number => (hi > 0 ? (Math.max(0, v) / hi) * barWidth : 0);
-  const bars = values
-    .map((v, i) => {
-      const y = i * rowHeight;
-      return `<text x="0" y="${y + 13}">${escapeHtml(labels[i])}</text><rect x="${labelWidth}" y="${y + 3}" width="${Math.max(1, scale(v)).toFixed(1)}" height="${rowHeight - 6}" fill="#4c78a8"/><text x="${labelWidth + barWidth + 6}" y="${y + 13}">${escapeHtml(format(v))}</text>`;
-    })
-    .join("");
-  const height = values.length * rowHeight;
-  return `<figure><figcaption>${escapeHtml(title)}</figcaption><svg xmlns="http://www.w3.org/2000/svg" width="${labelWidth + barWidth + 80}" height="${height}" font-size="12" font-family="sans-serif">${bars}</svg></figure>`;
-}
-
-function renderHtml(o: AnalyzeOutput): string {
-  const body: string[] = [`<h1>noiselab analyze</h1>`, `<p>Predictions: ${escapeHtml(o.inputs.predictions.join(", "))}; labels: ${escapeHtml(o.inputs.labels)}.</p>`];
-  for (const t of tables(o)) {
-    body.push(`<h2>${escapeHtml(t.title)}</h2>`);
-    if (t.note) body.push(`<p class="note">${escapeHtml(t.note)}</p>`);
-    const head = t.headers.map((h) => `<th>${escapeHtml(h)}</th>`).join("");
-    const rows = t.rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`).join("\n");
-    body.push(`<table><thead><tr>${head}</tr></thead><tbody>\n${rows}\n</tbody></table>`);
-    if (t.title === "Accuracy across replicates") {
-      const acc = o.accuracy.top1.perReplicate;
-      body.push(svgBars("top-1 accuracy per replicate", acc.map((_, r) => `replicate ${r}`), acc, num));
-    }
-    if (t.title === "Churn") {
-      const h = o.churn.disagreementHistogram;
-      body.push(svgBars("examples by per-example disagreement d(x)", h.map((_, i) => `[${(i / 10).toFixed(1)}, ${((i + 1) / 10).toFixed(1)}${i === 9 ? "]" : ")"}`), h, String));
-    }
-  }
-  const style = "body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:0.5em 0}th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f3f3f3}td:first-child{text-align:left}.note{color:#555;font-size:0.9em}figure{margin:0.5em 0}figcaption{font-size:0.9em;color:#555}";
-  return `<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>noiselab analyze</title><style>${style}</style></head>\n<body>\n${body.join("\n")}\n</body>\n</html>\n`;
 }

@@ -4,7 +4,7 @@ import { parse as parseYaml } from "yaml";
 import type { DatasetSpec } from "../data/index.js";
 import { DATASET_KINDS } from "../data/index.js";
 import { InputError } from "../errors.js";
-import { MODEL_NAMES } from "../models/index.js";
+import { MODEL_NAMES } from "../models/names.js";
 import { parseVariant } from "../noise/index.js";
 import type { OptimizerConfig, TrainingConfig } from "../train/config.js";
 import { Validator, join } from "./validate.js";

@@ -23,23 +23,11 @@ export { EfficientNet, StochasticDepth, efficientnetB0 } from "./efficientnet.js
 export { InceptionV3, inceptionV3 } from "./inception.js";
 export type { InceptionV3Options } from "./inception.js";
 
-export const MODEL_NAMES = [
-  "smallcnn",
-  "mediumcnn",
-  "resnet18-cifar",
-  "resnet18",
-  "resnet50",
-  "resnet152",
-  "vgg16",
-  "vgg19",
-  "mobilenetv2",
-  "densenet121",
-  "densenet201",
-  "efficientnet-b0",
-  "inception-v3",
-] as const;
+import { MODEL_NAMES } from "./names.js";
+import type { ModelName } from "./names.js";
 
-export type ModelName = (typeof MODEL_NAMES)[number];
+export { MODEL_NAMES };
+export type { ModelName };
 
 /** Options of `createModel`: the common ones (all optional here) plus those a model lists in `extraOptions`. */
 export interface CreateModelOptions {
