@@ -14,7 +14,8 @@ import { writeFileAtomic } from "../io/files.js";
 import { readSafetensors } from "../io/safetensors.js";
 import { analyzeReplicates } from "../metrics/analyze.js";
 import type { ReplicateSet } from "../metrics/replicates.js";
-import { replicatesFromScores } from "../metrics/replicates.js";
+import { replicatesFromScores, validateReplicateSet } from "../metrics/replicates.js";
+import { compareVariants } from "../metrics/compare.js";
 import type { Attributes } from "../metrics/subgroups.js";
 import type { WeightReplicate } from "../metrics/weights.js";
 import type { AnalyzeOutput } from "../report/analysis.js";
@@ -29,6 +30,7 @@ const specs = {
   labels: { type: "string", valueName: "FILE", description: "true labels, int .npy [n] or one-column .csv" },
   groups: { type: "string", valueName: "FILE", description: "sensitive attributes: .csv with one column per attribute and one row per example" },
   weights: { type: "list", valueName: "FILE", description: "weights of each replicate, .safetensors or .npy" },
+  compare: { type: "list", valueName: "FILE", description: "predictions of a second set of replicates (another variant) on the same examples: tests whether the two differ in accuracy variance and in churn" },
   "include-buffers": { type: "boolean", description: "include buffers (BatchNorm running stats) in weight distances" },
   classes: { type: "string", valueName: "C", description: "number of classes (default: from the scores, else the largest class seen + 1)" },
   format: { type: "string", valueName: "json|md|html", description: "output format (default json)" },
@@ -173,6 +175,11 @@ export const analyzeCommand: Command = {
     }
 
     const set = loadReplicates(predFiles, options.labels, classes);
+    const compareFiles = options.compare;
+    if (compareFiles !== undefined && compareFiles.length < 2) {
+      throw new InputError(`${compareFiles[0]}: a single --compare file; a comparison needs at least 2 replicates`);
+    }
+    const other = compareFiles === undefined ? undefined : loadReplicates(compareFiles, options.labels, set.numClasses);
     const attributes = options.groups !== undefined ? loadGroups(options.groups, set.labels.length) : undefined;
     const weights = weightFiles?.map(loadWeights);
     const report = analyzeReplicates(set, {
@@ -184,9 +191,11 @@ export const analyzeCommand: Command = {
       seed,
       names: { labels: options.labels, replicates: predFiles },
     });
+    if (other !== undefined) validateReplicateSet(other, { labels: options.labels, replicates: compareFiles! });
     const output: AnalyzeOutput = {
-      inputs: { predictions: predFiles, labels: options.labels, groups: options.groups ?? null, weights: weightFiles ?? null },
+      inputs: { predictions: predFiles, labels: options.labels, groups: options.groups ?? null, weights: weightFiles ?? null, compare: compareFiles ?? null },
       ...report,
+      comparison: other === undefined ? null : compareVariants(set, other, { seed }),
     };
     const text =
       format === "json"

@@ -3,13 +3,16 @@
  * shared by the Markdown and HTML renderers) and two charts.
  */
 import type { AnalysisReport } from "../metrics/analyze.js";
+import type { VariantComparison } from "../metrics/compare.js";
 import type { Chart } from "./charts.js";
 import type { Block, Table } from "./document.js";
 import { MISSING } from "./format.js";
 
 /** What `noiselab analyze` outputs: the report plus the input files it came from. */
 export interface AnalyzeOutput extends AnalysisReport {
-  inputs: { predictions: string[]; labels: string; groups: string | null; weights: string[] | null };
+  inputs: { predictions: string[]; labels: string; groups: string | null; weights: string[] | null; compare: string[] | null };
+  /** `--pred` (A) against `--compare` (B), when given. */
+  comparison: VariantComparison | null;
 }
 
 function num(x: number | null | undefined): string {
@@ -92,6 +95,18 @@ export function analysisDocument(o: AnalyzeOutput): Block[] {
         ["grouping", "metric", "difference", "ratio"],
         sg.disparities.map((d) => [d.grouping, d.metric, `${num(d.difference.mean)} ± ${num(d.difference.std)}`, `${num(d.ratio.mean)} ± ${num(d.ratio.std)}`]),
         "per replicate max − min and min / max over a grouping's groups; mean ± std across replicates.",
+      ),
+    );
+  }
+  if (o.comparison) {
+    const c = o.comparison;
+    const p = (x: number) => (x < 0.001 ? "< 0.001" : num(x));
+    blocks.push(
+      ...section(
+        "Comparison: --pred (A) vs --compare (B)",
+        ["accuracy std A", "accuracy std B", "variance: Brown–Forsythe p", "variance: permutation p", "mean churn A", "mean churn B", "churn: permutation p"],
+        [[num(c.accuracyStd.a), num(c.accuracyStd.b), p(c.accuracyVarianceBrownForsythe.pValue), p(c.accuracyVariancePermutation.pValue), num(c.churnMean.a), num(c.churnMean.b), p(c.churnPermutation.pValue)]],
+        "Two-sided p-values. The churn test permutes replicate pairs, which share replicates, so read it as approximate.",
       ),
     );
   }

@@ -42,7 +42,8 @@ test("json report of the hand-computed case, written atomically to --out", () =>
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, "");
   const report = JSON.parse(readFileSync(join(dir, "report.json"), "utf8"));
-  assert.deepEqual(report.inputs, { predictions: preds, labels, groups: "groups.csv", weights: ["w0.safetensors", "w1.safetensors"] });
+  assert.deepEqual(report.inputs, { predictions: preds, labels, groups: "groups.csv", weights: ["w0.safetensors", "w1.safetensors"], compare: null });
+  assert.equal(report.comparison, null);
   assert.equal(report.replicates, 3);
   assert.equal(report.classes, 3);
   assert.deepEqual(report.accuracy.top1.perReplicate, [0.75, 0.5, 0.75]);
@@ -54,6 +55,23 @@ test("json report of the hand-computed case, written atomically to --out", () =>
   assert.equal(report.weights.tensors, 1, "buffers excluded by default");
   assert.ok(Math.abs(report.weights.unitL2.mean - Math.sqrt(0.08)) < 1e-7);
   assert.ok(!readdirSync(dir).some((f) => f.endsWith(".tmp")));
+});
+
+test("--compare tests a second replicate set against the first", () => {
+  // B: three identical replicates — zero churn and zero accuracy std, against A's 0.5 and 0.144.
+  const same = [i32("s0.npy", [0, 1, 2, 0]), i32("s1.npy", [0, 1, 2, 0]), i32("s2.npy", [0, 1, 2, 0])];
+  const r = noiselab("--pred", ...preds, "--labels", labels, "--compare", ...same, "--format", "json");
+  assert.equal(r.status, 0, r.stderr);
+  const c = JSON.parse(r.stdout).comparison;
+  assert.deepEqual(c.churnMean, { a: 0.5, b: 0 });
+  assert.ok(Math.abs(c.accuracyStd.a - Math.sqrt(1 / 48)) < 1e-12);
+  assert.equal(c.accuracyStd.b, 0);
+  for (const test of [c.accuracyVarianceBrownForsythe, c.accuracyVariancePermutation, c.churnPermutation]) assert.ok(test.pValue > 0 && test.pValue <= 1);
+  const md = noiselab("--pred", ...preds, "--labels", labels, "--compare", ...same, "--format", "md");
+  assert.match(md.stdout, /## Comparison: --pred \(A\) vs --compare \(B\)/);
+  const bad = noiselab("--pred", ...preds, "--labels", labels, "--compare", i32("short.npy", [0, 1, 2]), i32("short2.npy", [0, 1, 2]));
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /short\.npy: 3 examples, but y\.npy has 4 labels/);
 });
 
 test("scores enable top-5; md and html formats", () => {
