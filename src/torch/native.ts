@@ -80,7 +80,20 @@ export interface NativeBinding {
 const root = join(dirname(fileURLToPath(import.meta.url)), "../../..");
 const addonPath = process.env.NOISELAB_ADDON ?? join(root, "native/build/noiselab.node");
 
+/**
+ * A libtorch built with MPI (Debian 13's, for one) loads UCX, whose memory
+ * hooks patch malloc and mmap and crash Node now and then. UCX reads these
+ * variables when it is loaded, that is when the addon is; the user's own
+ * settings win.
+ */
+function disableUcxMemoryHooks(): void {
+  for (const [name, value] of [["UCX_MEM_EVENTS", "no"], ["UCX_MEM_MALLOC_HOOKS", "no"], ["UCX_MEM_MMAP_HOOK_MODE", "none"]]) {
+    process.env[name] ??= value;
+  }
+}
+
 function load(): NativeBinding {
+  disableUcxMemoryHooks();
   try {
     return createRequire(import.meta.url)(addonPath) as NativeBinding;
   } catch (err) {
