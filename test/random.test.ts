@@ -64,3 +64,15 @@ test("derived seeds differ by label and by seed", () => {
 test("a non-integer seed is an input error", () => {
   assertInputError(() => new Rng(1.5), "seed must be an integer");
 });
+
+test("fillBelow draws exactly what nextBelow would, in order", () => {
+  for (const bound of [1, 7, 10000, 2 ** 31 + 3, 2 ** 32]) {
+    const a = new Rng(11);
+    const b = new Rng(11);
+    const filled = new Uint32Array(500);
+    a.fillBelow(filled, bound);
+    assert.deepEqual(Array.from(filled), Array.from({ length: 500 }, () => b.nextBelow(bound)), `bound ${bound}`);
+    assert.ok(filled.every((x) => x < bound));
+  }
+  assert.throws(() => new Rng(0).fillBelow(new Int32Array(1), 0), /bound must be an integer/);
+});

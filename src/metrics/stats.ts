@@ -73,10 +73,14 @@ export function bootstrapInterval(
   level = 0.95,
 ): Interval {
   const n = xs.length;
+  // Monomorphic copies keep the resampling loop fast whatever array type came in.
+  const values = Float64Array.from(xs);
+  const indices = new Int32Array(n);
   const sample = new Float64Array(n);
   const stats: number[] = [];
   for (let b = 0; b < resamples; b++) {
-    for (let i = 0; i < n; i++) sample[i] = xs[rng.nextBelow(n)];
+    rng.fillBelow(indices, n);
+    for (let i = 0; i < n; i++) sample[i] = values[indices[i]];
     const s = statistic(sample);
     if (!Number.isNaN(s)) stats.push(s);
   }
