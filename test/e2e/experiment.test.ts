@@ -65,6 +65,22 @@ describe("noiselab run, end to end on synthetic data", () => {
   });
 });
 
+describe("each noise source on its own", () => {
+  test("only:init, only:shuffle and only:augment each make replicates differ; with all fixed they agree", () => {
+    const dir = tempDir("sources");
+    const store = join(dir, "store");
+    const spec = writeSpec(
+      dir,
+      tinySpec("sources", { variants: ["only:init", "only:shuffle", "only:augment", "CONTROL"], replicates: 2, training: { epochs: 1, batchSize: 32, augment: true } }),
+    );
+    const r = noiselab(["run", spec, "--store", store]);
+    assert.equal(r.status, 0, r.stderr);
+    const runs = listRuns(store, "sources");
+    for (const variant of ["only:init", "only:shuffle", "only:augment"]) assert.equal(new Set(hashesOf(runs, variant)).size, 2, variant);
+    assert.equal(new Set(hashesOf(runs, "CONTROL")).size, 1);
+  });
+});
+
 describe("resume after SIGKILL", () => {
   test("killing noiselab run mid-way, then running it again, stores each run exactly once", async () => {
     const dir = tempDir("resume");
