@@ -81,6 +81,19 @@ describe("each noise source on its own", () => {
   });
 });
 
+describe("the dropout source", () => {
+  test("only:dropout makes replicates of a model with dropout differ (MobileNetV2)", () => {
+    const dir = tempDir("dropout");
+    const store = join(dir, "store");
+    const spec = writeSpec(dir, tinySpec("dropout", { models: ["mobilenetv2"], variants: ["only:dropout", "CONTROL"], replicates: 2, dataset: { kind: "synthetic", trainSize: 128, testSize: 64, imageSize: [1, 12, 12], numClasses: 4 }, training: { epochs: 1, batchSize: 32 } }));
+    const r = noiselab(["run", spec, "--store", store]);
+    assert.equal(r.status, 0, r.stderr);
+    const runs = listRuns(store, "dropout");
+    assert.equal(new Set(hashesOf(runs, "only:dropout")).size, 2);
+    assert.equal(new Set(hashesOf(runs, "CONTROL")).size, 1);
+  });
+});
+
 describe("resume after SIGKILL", () => {
   test("killing noiselab run mid-way, then running it again, stores each run exactly once", async () => {
     const dir = tempDir("resume");
