@@ -10,13 +10,13 @@ cd "$(dirname "$0")/.."
 root=${TRIXIE_ROOT:-/tmp/noiselab-trixie}
 tests=("$@")
 [ ${#tests[@]} -gt 0 ] || tests=(dist/test/)
-if [ ! -x "$root/usr/bin/g++" ]; then
+if [ ! -x "$root/usr/bin/apt-get" ]; then
   debootstrap --variant=minbase --include=ca-certificates trixie "$root" http://deb.debian.org/debian > "$root.debootstrap.log" 2>&1 || { tail "$root.debootstrap.log"; exit 1; }
-  chroot "$root" bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libtorch-dev g++ python3 python3-numpy python3-safetensors dataset-fashion-mnist > /dev/null'
 fi
 mountpoint -q "$root/proc" || mount --bind /proc "$root/proc"
 mountpoint -q "$root/dev" || mount --bind /dev "$root/dev"
 trap 'umount "$root/proc" "$root/dev" 2> /dev/null || true' EXIT
+chroot "$root" bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libtorch-dev g++ python3 python3-numpy python3-safetensors dataset-fashion-mnist > /dev/null'
 rm -rf "$root/noiselab" && mkdir -p "$root/noiselab"
 tar --exclude=./native/build --exclude=./runs --exclude=./.git --exclude=./.carry -cf - . | tar -C "$root/noiselab" -xf -
 cp "$(command -v node)" "$root/usr/local/bin/node"
