@@ -2,6 +2,7 @@
 
 #include "guard.h"
 
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -53,10 +54,11 @@ Accounting& accounting() {
 }
 
 struct TensorBox {
-  at::Tensor tensor;  // undefined once disposed
+  at::Tensor tensor;     // undefined once disposed
+  bool counted = false;  // added to the accounting (the last step of wrapTensor)
   void release() {
     if (tensor.defined()) {
-      accounting().remove(tensor);
+      if (counted) accounting().remove(tensor);
       tensor.reset();
     }
   }
@@ -78,13 +80,18 @@ Box* unwrapBox(const Napi::Value& value, const napi_type_tag& tag, const char* k
 
 Napi::Value wrapTensor(Napi::Env env, at::Tensor tensor) {
   if (!tensor.defined()) return env.Null();
-  accounting().add(tensor);
-  auto* box = new TensorBox{std::move(tensor)};
-  auto external = Napi::External<TensorBox>::New(env, box, [](Napi::Env, TensorBox* b) {
+  auto box = std::make_unique<TensorBox>();
+  box->tensor = std::move(tensor);
+  // If creating the External throws, the unique_ptr frees the box; once it
+  // exists, its finalizer owns the box, whatever happens next.
+  auto external = Napi::External<TensorBox>::New(env, box.get(), [](Napi::Env, TensorBox* b) {
     b->release();
     delete b;
   });
+  TensorBox* owned = box.release();
   external.TypeTag(&kTensorTag);
+  accounting().add(owned->tensor);
+  owned->counted = true;
   return external;
 }
 
@@ -107,8 +114,9 @@ struct GeneratorBox {
 }  // namespace
 
 Napi::Value wrapGenerator(Napi::Env env, at::Generator generator) {
-  auto* box = new GeneratorBox{std::move(generator)};
-  auto external = Napi::External<GeneratorBox>::New(env, box, [](Napi::Env, GeneratorBox* b) { delete b; });
+  auto box = std::make_unique<GeneratorBox>(GeneratorBox{std::move(generator)});
+  auto external = Napi::External<GeneratorBox>::New(env, box.get(), [](Napi::Env, GeneratorBox* b) { delete b; });
+  box.release();
   external.TypeTag(&kGeneratorTag);
   return external;
 }
