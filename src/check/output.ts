@@ -14,6 +14,8 @@ export interface CheckOutput {
   batchSize: number;
   /** Sources that differed between the two replicates. */
   noise: NoiseSetting;
+  /** Whether the second replicate started one ulp away in one initial weight. */
+  perturbOneUlp: boolean;
   /** A plain check: the switches it ran under, and its result. */
   determinism?: Partial<DeterminismFlags>;
   result?: CheckResult;

@@ -142,13 +142,13 @@ export const checkCommand: Command = {
     let deterministic: boolean;
     if (o.bisect) {
       const result = bisectDeterminism(setup);
-      output = { format: "noiselab-check", target: target.description, device, steps, batchSize, noise, bisect: result };
+      output = { format: "noiselab-check", target: target.description, device, steps, batchSize, noise, perturbOneUlp: setup.perturbOneUlp, bisect: result };
       lines = describeBisect(result);
       deterministic = result.all.deterministic;
     } else {
       const determinism = o.nondeterministic ? torch.fastDeterminismSettings() : { ...torch.DETERMINISTIC };
       const result = lockstepCheck({ ...setup, determinism });
-      output = { format: "noiselab-check", target: target.description, device, steps, batchSize, noise, determinism, result };
+      output = { format: "noiselab-check", target: target.description, device, steps, batchSize, noise, perturbOneUlp: setup.perturbOneUlp, determinism, result };
       lines = describeResult(result);
       deterministic = result.deterministic;
     }

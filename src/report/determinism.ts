@@ -19,11 +19,13 @@ export interface DeterminismEvidence {
   overhead: OverheadResult | null;
 }
 
-const differing = (o: CheckOutput): string =>
-  Object.entries(o.noise)
+function differing(o: CheckOutput): string {
+  const sources = Object.entries(o.noise)
     .filter(([, free]) => free)
-    .map(([source]) => source)
-    .join(", ") || "nothing";
+    .map(([source]) => source);
+  if (o.perturbOneUlp) sources.push("one ulp of one initial weight");
+  return sources.join(", ") || "nothing";
+}
 
 function verdict(r: CheckResult): string {
   if (r.deterministic) return `bitwise deterministic (${r.stepsCompared} steps)`;
