@@ -28,6 +28,8 @@ export interface CheckSetup {
   masterSeed?: number;
   /** Add one ulp to the first element of replicate 1's first parameter after init (Summers & Dinneen 2021). */
   perturbOneUlp?: boolean;
+  /** At this step only, replicate 1 sees its batch in reverse order: the same examples, summed in another order. */
+  reverseBatchAt?: number;
   /** Record the L2 distance between the two replicates' weights after every step. */
   trajectory?: boolean;
 }
@@ -99,8 +101,9 @@ function batchIndices(r: Replicate, step: number, count: number, batchSize: numb
 }
 
 /** One training step that records every module output (rows put back in example order) and every gradient. */
-function recordedStep(r: Replicate, setup: CheckSetup, step: number): StepRecord {
-  const indices = batchIndices(r, step, setup.data.labels.numel, setup.batchSize);
+function recordedStep(r: Replicate, setup: CheckSetup, step: number, reverseBatch: boolean): StepRecord {
+  const ordered = batchIndices(r, step, setup.data.labels.numel, setup.batchSize);
+  const indices = reverseBatch ? ordered.flip([0]) : ordered;
   // Rows of a module output follow the batch order; sorting by example index makes two replicates comparable.
   const canonical = torch.tensor(sortOrder(indices.toArray()), undefined, { dtype: "int64", device: setup.device });
   const forward: [string, Tensor][] = [];
@@ -194,7 +197,7 @@ export function lockstepCheck(setup: CheckSetup): CheckResult {
     for (; step < setup.steps; step++) {
       const { result, warnings: stepWarnings } = torch.captureWarnings(() =>
         torch.tidy(() => {
-          const [a, b] = replicates.map((r) => recordedStep(r, setup, step));
+          const [a, b] = replicates.map((r, i) => recordedStep(r, setup, step, i === 1 && setup.reverseBatchAt === step));
           const difference = firstDifference(step, a, b);
           torch.dispose([a, b]);
           return difference;

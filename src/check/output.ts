@@ -16,6 +16,8 @@ export interface CheckOutput {
   noise: NoiseSetting;
   /** Whether the second replicate started one ulp away in one initial weight. */
   perturbOneUlp: boolean;
+  /** The step at which the second replicate saw its batch in reverse order, if any. */
+  reverseBatchAt: number | null;
   /** A plain check: the switches it ran under, and its result. */
   determinism?: Partial<DeterminismFlags>;
   result?: CheckResult;

@@ -25,6 +25,7 @@ const options = {
   nondeterministic: { type: "boolean", description: "run with every determinism switch off (default: all on)" },
   bisect: { type: "boolean", description: "flip each determinism switch alone and name those that make training deterministic" },
   "perturb-ulp": { type: "boolean", description: "add one ulp to one initial weight of the second replicate" },
+  "reverse-batch": { type: "string", valueName: "STEP", description: "at this step only, feed the second replicate its batch in reverse order" },
   trajectory: { type: "boolean", description: "record the L2 distance between the replicates' weights after every step" },
   model: { type: "string", valueName: "LABEL", description: "with a spec: which of its models (default the first)" },
   device: { type: "string", valueName: "DEVICE", description: "cpu, cuda or cuda:N (default cpu)" },
@@ -134,21 +135,22 @@ export const checkCommand: Command = {
       noise,
       device,
       perturbOneUlp: o["perturb-ulp"] ?? false,
+      reverseBatchAt: o["reverse-batch"] === undefined ? undefined : intOption(o["reverse-batch"], "reverse-batch", 0, 0),
       trajectory: o.trajectory ?? false,
     };
-    const header = `noiselab check: ${target.description}, ${device}, ${torch.getNumThreads()} thread(s), ${steps} steps of batch ${batchSize}, replicates differ in: ${Object.entries(noise).filter(([, free]) => free).map(([s]) => s).join(", ") || "nothing"}${setup.perturbOneUlp ? " + one ulp of one initial weight" : ""}`;
+    const header = `noiselab check: ${target.description}, ${device}, ${torch.getNumThreads()} thread(s), ${steps} steps of batch ${batchSize}, replicates differ in: ${Object.entries(noise).filter(([, free]) => free).map(([s]) => s).join(", ") || "nothing"}${setup.perturbOneUlp ? " + one ulp of one initial weight" : ""}${setup.reverseBatchAt === undefined ? "" : ` + batch order reversed at step ${setup.reverseBatchAt}`}`;
     let output: CheckOutput;
     let lines: string[];
     let deterministic: boolean;
     if (o.bisect) {
       const result = bisectDeterminism(setup);
-      output = { format: "noiselab-check", target: target.description, device, steps, batchSize, noise, perturbOneUlp: setup.perturbOneUlp, bisect: result };
+      output = { format: "noiselab-check", target: target.description, device, steps, batchSize, noise, perturbOneUlp: setup.perturbOneUlp, reverseBatchAt: setup.reverseBatchAt ?? null, bisect: result };
       lines = describeBisect(result);
       deterministic = result.all.deterministic;
     } else {
       const determinism = o.nondeterministic ? torch.fastDeterminismSettings() : { ...torch.DETERMINISTIC };
       const result = lockstepCheck({ ...setup, determinism });
-      output = { format: "noiselab-check", target: target.description, device, steps, batchSize, noise, perturbOneUlp: setup.perturbOneUlp, determinism, result };
+      output = { format: "noiselab-check", target: target.description, device, steps, batchSize, noise, perturbOneUlp: setup.perturbOneUlp, reverseBatchAt: setup.reverseBatchAt ?? null, determinism, result };
       lines = describeResult(result);
       deterministic = result.deterministic;
     }

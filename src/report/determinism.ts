@@ -24,6 +24,7 @@ function differing(o: CheckOutput): string {
     .filter(([, free]) => free)
     .map(([source]) => source);
   if (o.perturbOneUlp) sources.push("one ulp of one initial weight");
+  if (o.reverseBatchAt !== null && o.reverseBatchAt !== undefined) sources.push(`batch order at step ${o.reverseBatchAt}`);
   return sources.join(", ") || "nothing";
 }
 

@@ -82,6 +82,14 @@ describe("noiselab check (lock-step comparison)", () => {
     assert.equal(r.firstDivergence?.step, 0);
   });
 
+  test("one batch in another order: identical until that step, then apart for good", () => {
+    const r = lockstepCheck(setup({ reverseBatchAt: 2, trajectory: true, steps: 5 }));
+    assert.equal(r.firstDivergence?.step, 2);
+    assert.equal(r.firstDivergence?.phase, "backward");
+    assert.deepEqual(r.weightDistance.slice(0, 2), [0, 0]);
+    assert.ok(r.weightDistance.slice(2).every((d) => d > 0), r.weightDistance.join(", "));
+  });
+
   test("bisect on CPU: deterministic with every switch off", () => {
     const b = bisectDeterminism({ ...setup(), steps: 2 });
     assert.equal(b.baseline.deterministic, true);
