@@ -7,6 +7,7 @@ import { seedsForReplicate } from "../noise/index.js";
 import { SGD } from "../optim/index.js";
 import type { DeterminismFlags, Tensor } from "../torch/index.js";
 import * as torch from "../torch/index.js";
+import { epochBatches } from "../train/batches.js";
 
 /** Training data already on the CPU: images N×C×H×W (float32) and int64 labels. */
 export interface CheckData {
@@ -62,6 +63,8 @@ interface Replicate {
   optimizer: SGD;
   shuffle: torch.Generator;
   batchOrder: torch.Generator;
+  /** Index tensors of the batches left in the current epoch (kept across steps). */
+  batches: Tensor[];
 }
 
 interface StepRecord {
@@ -78,6 +81,7 @@ function makeReplicate(setup: CheckSetup, index: number): Replicate {
     optimizer: new SGD(model.parameters(), { lr: 0.01, momentum: 0.9 }),
     shuffle: new torch.Generator(seeds.shuffle),
     batchOrder: new torch.Generator(seeds.batchOrder),
+    batches: [],
   };
 }
 
@@ -92,18 +96,25 @@ function perturbOneUlp(t: Tensor): void {
   );
 }
 
-/** Indices of one batch: the shuffle and in-batch order of this replicate, as in training (src/train/batches.ts). */
-function batchIndices(r: Replicate, step: number, count: number, batchSize: number): Tensor {
-  const start = (step * batchSize) % count;
-  const size = Math.min(batchSize, count - start);
-  const order = torch.randperm(count, { generator: r.shuffle }).narrow(0, start, size);
-  return order.indexSelect(0, torch.randperm(size, { generator: r.batchOrder }));
+/** The next batch's example indices, cut from epochs exactly as training cuts them (`epochBatches`). The caller disposes it. */
+function nextBatch(r: Replicate, setup: CheckSetup): Tensor {
+  if (r.batches.length === 0) {
+    r.batches = epochBatches(setup.data.labels.numel, setup.batchSize, r.shuffle, r.batchOrder).map((b) => torch.keep(b));
+  }
+  return r.batches.shift()!;
 }
 
 /** One training step that records every module output (rows put back in example order) and every gradient. */
-function recordedStep(r: Replicate, setup: CheckSetup, step: number, reverseBatch: boolean): StepRecord {
-  const ordered = batchIndices(r, step, setup.data.labels.numel, setup.batchSize);
-  const indices = reverseBatch ? ordered.flip([0]) : ordered;
+function recordedStep(r: Replicate, setup: CheckSetup, reverseBatch: boolean): StepRecord {
+  const batch = nextBatch(r, setup);
+  try {
+    return recordBatch(r, setup, reverseBatch ? batch.flip([0]) : batch);
+  } finally {
+    batch.dispose();
+  }
+}
+
+function recordBatch(r: Replicate, setup: CheckSetup, indices: Tensor): StepRecord {
   // Rows of a module output follow the batch order; sorting by example index makes two replicates comparable.
   const canonical = torch.tensor(sortOrder(indices.toArray()), undefined, { dtype: "int64", device: setup.device });
   const forward: [string, Tensor][] = [];
@@ -197,7 +208,7 @@ export function lockstepCheck(setup: CheckSetup): CheckResult {
     for (; step < setup.steps; step++) {
       const { result, warnings: stepWarnings } = torch.captureWarnings(() =>
         torch.tidy(() => {
-          const [a, b] = replicates.map((r, i) => recordedStep(r, setup, step, i === 1 && setup.reverseBatchAt === step));
+          const [a, b] = replicates.map((r, i) => recordedStep(r, setup, i === 1 && setup.reverseBatchAt === step));
           const difference = firstDifference(step, a, b);
           torch.dispose([a, b]);
           return difference;
@@ -226,6 +237,7 @@ export function lockstepCheck(setup: CheckSetup): CheckResult {
     for (const r of replicates) {
       r.model.dispose();
       r.optimizer.dispose();
+      torch.dispose(r.batches);
     }
     torch.setDeterminism(previous.fillUninitializedMemory === null ? { ...previous, fillUninitializedMemory: undefined } : previous);
   }
