@@ -6,6 +6,7 @@ import type { Dataset } from "../data/index.js";
 import { loadDataset } from "../data/index.js";
 import { writeNpy } from "../io/npy.js";
 import { writeFileAtomic } from "../io/files.js";
+import { top1Accuracy } from "../metrics/accuracy.js";
 import { argmaxRows } from "../metrics/replicates.js";
 import type { Module } from "../nn/index.js";
 import type { LrSchedule, Optimizer } from "../optim/index.js";
@@ -92,12 +93,6 @@ function predict(model: Module, data: DatasetTensors, normalizer: Normalizer, de
   return { probabilities, predictions: argmaxRows(probabilities, numClasses) };
 }
 
-function accuracy(predictions: Int32Array, labels: Int32Array): number {
-  let correct = 0;
-  for (let i = 0; i < labels.length; i++) if (predictions[i] === labels[i]) correct++;
-  return correct / labels.length;
-}
-
 function writeTestData(dir: string, test: Dataset): void {
   writeNpy(join(dir, "test-labels.npy"), { dtype: "i4", shape: [test.labels.length], data: test.labels });
   if (test.attributes) {
@@ -176,7 +171,7 @@ export function trainRun(config: RunConfig, outDir: string, options: { threads: 
     });
     // Test accuracy every epoch, for the curves; predictions are kept only for the saved epochs.
     const { probabilities, predictions } = predict(model, test, normalizer, device);
-    const testAccuracy = accuracy(predictions, splits.test.labels);
+    const testAccuracy = top1Accuracy(predictions, splits.test.labels);
     if (saveEpochs.has(epoch)) {
       const n = splits.test.labels.length;
       writeNpy(join(outDir, `predictions-e${epoch}.npy`), { dtype: "i4", shape: [n], data: predictions });
