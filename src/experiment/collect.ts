@@ -63,8 +63,11 @@ export function collectResults(store: RunStore, name: string): ExperimentResults
         numClasses = probabilities.shape[1];
         predictions.push(readNpy(path(`predictions-e${epoch}.npy`)).data as Int32Array);
         scores.push(probabilities.data as Float32Array);
-        labels = readNpy(path("test-labels.npy")).data as Int32Array;
-        attributes ??= readAttributes(path("test-groups.csv"));
+        // Every run of the experiment evaluates the same test set: read its labels and groups once.
+        if (labels.length === 0) {
+          labels = readNpy(path("test-labels.npy")).data as Int32Array;
+          attributes = readAttributes(path("test-groups.csv"));
+        }
         const file = readSafetensors(path("weights.safetensors"));
         weights.push({ tensors: Object.fromEntries(Object.entries(file.tensors).map(([n, t]) => [n, { shape: t.shape, data: t.data }])) });
         classNames = (result.metadata.classNames as string[] | undefined) ?? classNames;
