@@ -17,57 +17,44 @@ function backwardWith(output: Tensor, upstream: unknown): void {
 }
 
 describe("parity with PyTorch (rtol 1e-5)", () => {
-  for (const name of Object.keys(cases).filter((n) => n.startsWith("conv2d"))) {
-    test(name, () =>
-      tidy(() => {
-        const c = cases[name];
-        const x = fromFixture(c.input, { requiresGrad: true });
-        const w = fromFixture(c.weight, { requiresGrad: true });
-        const b = fromFixture(c.bias, { requiresGrad: true });
-        const out = F.conv2d(x, w, b, c.options as F.Conv2dOptions);
-        assertClose(out, c.output, 1e-5, 1e-6, "output");
-        backwardWith(out, c.upstream);
-        assertClose(x.grad!, c.gradInput, 1e-5, 1e-6, "grad input");
-        assertClose(w.grad!, c.gradWeight, 1e-5, 1e-6, "grad weight");
-        assertClose(b.grad!, c.gradBias, 1e-5, 1e-6, "grad bias");
-      }),
-    );
-  }
-
-  for (const name of ["batch_norm_train", "batch_norm_eval"]) {
-    test(name, () =>
-      tidy(() => {
-        const c = cases[name];
-        const x = fromFixture(c.input, { requiresGrad: true });
-        const w = fromFixture(c.weight, { requiresGrad: true });
-        const b = fromFixture(c.bias, { requiresGrad: true });
-        const runningMean = fromFixture(c.runningMean);
-        const runningVar = fromFixture(c.runningVar);
-        const out = F.batchNorm(x, runningMean, runningVar, { weight: w, bias: b, training: c.training as boolean, momentum: 0.1, eps: 1e-5 });
-        assertClose(out, c.output, 1e-5, 1e-6, "output");
-        assertClose(runningMean, c.runningMeanAfter, 1e-5, 1e-6, "running mean");
-        assertClose(runningVar, c.runningVarAfter, 1e-5, 1e-6, "running var");
-        backwardWith(out, c.upstream);
-        assertClose(x.grad!, c.gradInput, 1e-5, 1e-6, "grad input");
-        assertClose(w.grad!, c.gradWeight, 1e-5, 1e-6, "grad weight");
-        assertClose(b.grad!, c.gradBias, 1e-5, 1e-6, "grad bias");
-      }),
-    );
-  }
-
-  test("linear", () =>
+  /**
+   * A layer with input, weight and bias: its output, then the gradients of
+   * sum(output × upstream) for all three, against the fixture. `forward` may
+   * check more (batch norm's running statistics).
+   */
+  function checkLayer(c: Case, forward: (x: Tensor, w: Tensor, b: Tensor) => Tensor): void {
     tidy(() => {
-      const c = cases.linear;
       const x = fromFixture(c.input, { requiresGrad: true });
       const w = fromFixture(c.weight, { requiresGrad: true });
       const b = fromFixture(c.bias, { requiresGrad: true });
-      const out = F.linear(x, w, b);
+      const out = forward(x, w, b);
       assertClose(out, c.output, 1e-5, 1e-6, "output");
       backwardWith(out, c.upstream);
       assertClose(x.grad!, c.gradInput, 1e-5, 1e-6, "grad input");
       assertClose(w.grad!, c.gradWeight, 1e-5, 1e-6, "grad weight");
       assertClose(b.grad!, c.gradBias, 1e-5, 1e-6, "grad bias");
-    }));
+    });
+  }
+
+  for (const name of Object.keys(cases).filter((n) => n.startsWith("conv2d"))) {
+    test(name, () => checkLayer(cases[name], (x, w, b) => F.conv2d(x, w, b, cases[name].options as F.Conv2dOptions)));
+  }
+
+  for (const name of ["batch_norm_train", "batch_norm_eval"]) {
+    test(name, () => {
+      const c = cases[name];
+      checkLayer(c, (x, w, b) => {
+        const runningMean = fromFixture(c.runningMean);
+        const runningVar = fromFixture(c.runningVar);
+        const out = F.batchNorm(x, runningMean, runningVar, { weight: w, bias: b, training: c.training as boolean, momentum: 0.1, eps: 1e-5 });
+        assertClose(runningMean, c.runningMeanAfter, 1e-5, 1e-6, "running mean");
+        assertClose(runningVar, c.runningVarAfter, 1e-5, 1e-6, "running var");
+        return out;
+      });
+    });
+  }
+
+  test("linear", () => checkLayer(cases.linear, (x, w, b) => F.linear(x, w, b)));
 
   for (const name of ["cross_entropy_ls0", "cross_entropy_ls0.1"]) {
     test(name, () =>
