@@ -1,5 +1,3 @@
-import type { Optimizer } from "./optimizer.js";
-
 /** A learning rate as a function of the step (or epoch) count, starting at 0. */
 export type LrSchedule = (step: number) => number;
 
@@ -27,10 +25,4 @@ export function cosineWithWarmup(base: number, warmupSteps: number, totalSteps: 
     const progress = Math.min(1, (step - warmupSteps) / Math.max(1, totalSteps - warmupSteps));
     return minLr + 0.5 * (base - minLr) * (1 + Math.cos(Math.PI * progress));
   };
-}
-
-/** Sets the optimizer's learning rate for `step` from `schedule`. */
-export function applySchedule(optimizer: Optimizer, schedule: LrSchedule, step: number): number {
-  optimizer.lr = schedule(step);
-  return optimizer.lr;
 }
