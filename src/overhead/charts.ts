@@ -71,10 +71,12 @@ function fig9b(result: OverheadResult): OverheadChart | null {
   };
 }
 
+/** Kernels where libtorch recorded them (CUDA with Kineto), else host operators. */
 function fig8(result: OverheadResult): OverheadChart | null {
   const modes = ["default", "deterministic"];
+  const kernels = result.models.some((m) => (m.kernels ?? []).length > 0);
   const rows: Row[] = result.models.flatMap((m) =>
-    (m.operators ?? []).flatMap((op) => [
+    ((kernels ? m.kernels : m.operators) ?? []).flatMap((op) => [
       { model: m.id, operator: op.name, rank: op.rank, mode: modes[0], ms: op.defaultMs },
       { model: m.id, operator: op.name, rank: op.rank, mode: modes[1], ms: op.deterministicMs },
     ]),
@@ -82,9 +84,10 @@ function fig8(result: OverheadResult): OverheadChart | null {
   if (rows.length === 0) return null;
   return {
     id: "fig8",
-    title: "Top-20 operators by time per step, default vs deterministic (paper Fig. 8)",
-    caption:
-      "Inclusive host time per training step of the 20 operators (and autograd nodes) with the most time in either configuration, from libtorch's RecordFunction hooks. Inclusive times nest (aten::conv2d contains aten::convolution), so they do not add up to the step time. On CUDA these are launch times, not kernel times.",
+    title: `Top-20 ${kernels ? "CUDA kernels" : "operators"} by time per step, default vs deterministic (paper Fig. 8)`,
+    caption: kernels
+      ? "GPU time per training step of the 20 kernels (and copies and memsets) with the most time in either configuration, from libtorch's profiler (Kineto/CUPTI)."
+      : "Inclusive host time per training step of the 20 operators (and autograd nodes) with the most time in either configuration, from libtorch's profiler. Inclusive times nest (aten::conv2d contains aten::convolution), so they do not add up to the step time. On CUDA these are dispatch and launch times, not kernel times.",
     spec: {
       data: { values: rows },
       facet: { row: { field: "model", type: "nominal", title: "model" } },
@@ -96,7 +99,7 @@ function fig8(result: OverheadResult): OverheadChart | null {
         encoding: {
           y: { field: "operator", type: "nominal", sort: { field: "rank", order: "ascending" }, title: null, axis: { labelLimit: 420 } },
           yOffset: { field: "mode", type: "nominal", sort: modes },
-          x: { field: "ms", type: "quantitative", title: "ms per step (inclusive)" },
+          x: { field: "ms", type: "quantitative", title: kernels ? "GPU ms per step" : "ms per step (inclusive)" },
           color: { field: "mode", type: "nominal", sort: modes, title: "configuration" },
         },
       },

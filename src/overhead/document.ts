@@ -2,6 +2,7 @@
 // that the terminal/Markdown output and the HTML page show the same tables.
 import type { Block, Table } from "../report/document.js";
 import { MISSING } from "../report/format.js";
+import type { OperatorComparison } from "./operators.js";
 import type { ConfigSummary, RatioEstimate } from "./summary.js";
 import type { ModelOverhead, OverheadResult } from "./run.js";
 
@@ -76,16 +77,25 @@ export function summaryTable(result: OverheadResult): Table {
   };
 }
 
-export function operatorTable(model: ModelOverhead): Table {
+/** The top operators (with self times) or, `kernels`, the top GPU kernels (which do not nest) of one model. */
+export function operatorTable(rows: readonly OperatorComparison[], kernels = false): Table {
   const calls = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(1));
+  const ratio = (op: OperatorComparison): string => (op.defaultMs > 0 ? (op.deterministicMs / op.defaultMs).toFixed(2) : MISSING);
+  if (kernels) {
+    return {
+      headers: ["#", "Kernel", "Default ms/step", "Deterministic ms/step", "Ratio", "Calls/step default", "Calls/step deterministic"],
+      rows: rows.map((op) => [String(op.rank), op.name, op.defaultMs.toFixed(3), op.deterministicMs.toFixed(3), ratio(op), calls(op.defaultCalls), calls(op.deterministicCalls)]),
+      numeric: [true, false, true, true, true, true, true],
+    };
+  }
   return {
     headers: ["#", "Operator", "Default ms/step", "Deterministic ms/step", "Ratio", "Default self ms", "Deterministic self ms", "Calls/step default", "Calls/step deterministic"],
-    rows: (model.operators ?? []).map((op) => [
+    rows: rows.map((op) => [
       String(op.rank),
       op.name,
       op.defaultMs.toFixed(3),
       op.deterministicMs.toFixed(3),
-      op.defaultMs > 0 ? (op.deterministicMs / op.defaultMs).toFixed(2) : MISSING,
+      ratio(op),
       op.defaultSelfMs.toFixed(3),
       op.deterministicSelfMs.toFixed(3),
       calls(op.defaultCalls),
@@ -130,13 +140,22 @@ export function overheadDocument(result: OverheadResult): Block[] {
     blocks.push({
       kind: "paragraph",
       text:
-        `Operators: ${result.plan.steps} step(s) per configuration profiled after the timing, with libtorch's RecordFunction hooks; times are per step. ` +
+        `Operators: ${result.plan.steps} step(s) per configuration profiled after the timing, with libtorch's profiler (as torch.profiler); times are per step. ` +
         "Inclusive time contains the operators nested inside (aten::conv2d contains aten::convolution); self time does not. " +
-        "Autograd nodes (…Backward0) and the backward ops they call are included. On CUDA these are host-side times (dispatch and kernel launch), not GPU kernel times.",
+        "Autograd nodes (…Backward0) and the backward ops they call are included. Operator times are host-side: on CUDA, dispatch and kernel launch; the kernel tables have the GPU time.",
     });
   }
   for (const m of profiled) {
-    blocks.push({ kind: "heading", level: 2, text: `Top ${m.operators!.length} operators: ${m.id}` }, { kind: "table", table: operatorTable(m) });
+    blocks.push({ kind: "heading", level: 2, text: `Top ${m.operators!.length} operators: ${m.id}` }, { kind: "table", table: operatorTable(m.operators!) });
+    if (m.kernels === null) continue;
+    if (m.kernels.length > 0) {
+      blocks.push({ kind: "heading", level: 2, text: `Top ${m.kernels.length} CUDA kernels: ${m.id}` }, { kind: "table", table: operatorTable(m.kernels, true) });
+    } else {
+      blocks.push({
+        kind: "paragraph",
+        text: `No CUDA kernels were recorded for ${m.id}: this libtorch's profiler has no Kineto/CUPTI, so only the host-side operator times above exist.`,
+      });
+    }
   }
   return blocks;
 }

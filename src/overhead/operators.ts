@@ -1,6 +1,6 @@
-// The paper's Figure 8 on our profiler: the operators that take the most
-// time per training step, in the default and the deterministic configuration
-// side by side.
+// The paper's Figure 8 on libtorch's profiler: the operators (or, on CUDA,
+// the kernels) that take the most time per training step, in the default and
+// the deterministic configuration side by side.
 import type { OperatorProfile } from "../torch/index.js";
 
 export interface OperatorComparison {
@@ -20,22 +20,24 @@ export interface OperatorComparison {
 
 export const TOP_OPERATORS = 20;
 
+/** One configuration's profile: totals per name over `steps` training steps. */
+export interface ProfiledSteps {
+  totals: readonly OperatorProfile[];
+  steps: number;
+}
+
 /**
  * The `top` operators by inclusive time per step, ranked by the larger of
  * the two configurations' times, so that an operator only the deterministic
  * configuration runs (a deterministic fallback kernel) ranks as high as its
  * time warrants. Times are per step: each profile's totals divided by its step count.
  */
-export function compareOperators(
-  defaults: { operators: readonly OperatorProfile[]; steps: number },
-  deterministic: { operators: readonly OperatorProfile[]; steps: number },
-  top = TOP_OPERATORS,
-): OperatorComparison[] {
-  const byName = (side: typeof defaults) => new Map(side.operators.map((o) => [o.name, o]));
+export function compareOperators(defaults: ProfiledSteps, deterministic: ProfiledSteps, top = TOP_OPERATORS): OperatorComparison[] {
+  const byName = (side: ProfiledSteps) => new Map(side.totals.map((o) => [o.name, o]));
   const defaultOps = byName(defaults);
   const deterministicOps = byName(deterministic);
   const names = new Set([...defaultOps.keys(), ...deterministicOps.keys()]);
-  const perStep = (side: typeof defaults, ops: Map<string, OperatorProfile>, name: string) => {
+  const perStep = (side: ProfiledSteps, ops: Map<string, OperatorProfile>, name: string) => {
     const op = ops.get(name);
     return op === undefined
       ? { ms: 0, selfMs: 0, calls: 0 }

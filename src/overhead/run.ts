@@ -10,7 +10,7 @@ import { determinismConfigs } from "./configs.js";
 import type { MeasurePlan, StepTimer } from "./measure.js";
 import { measureInterleaved } from "./measure.js";
 import type { OverheadModel } from "./models.js";
-import type { OperatorComparison } from "./operators.js";
+import type { OperatorComparison, ProfiledSteps } from "./operators.js";
 import { compareOperators } from "./operators.js";
 import { createTrainingStep } from "./step.js";
 import type { TrainingStep } from "./step.js";
@@ -49,8 +49,14 @@ export interface ModelOverhead {
   /** A deterministic alternative where the model has one. */
   alternative: string | null;
   configs: ConfigSummary[];
-  /** Top operators, default vs deterministic; null without --profile or without a deterministic run. */
+  /** Top host operators, default vs deterministic; null without --profile or without a deterministic run. */
   operators: OperatorComparison[] | null;
+  /**
+   * Top GPU kernels, default vs deterministic, on CUDA; null where not
+   * profiled or not on CUDA, and empty where libtorch recorded no kernels
+   * (a build without Kineto/CUPTI).
+   */
+  kernels: OperatorComparison[] | null;
 }
 
 export interface OverheadEnvironment {
@@ -76,20 +82,24 @@ export interface OverheadResult {
   models: ModelOverhead[];
 }
 
-function profileConfig(config: DeterminismConfig, training: TrainingStep, steps: number, timer: StepTimer): { operators: torch.OperatorProfile[]; steps: number } {
+function profileConfig(config: DeterminismConfig, training: TrainingStep, steps: number, timer: StepTimer, cuda: boolean): { operators: ProfiledSteps; kernels: ProfiledSteps } {
   torch.setDeterminism(config.flags);
   timer.synchronize();
-  const { operators } = torch.profile(() => {
-    for (let i = 0; i < steps; i++) training.run();
-    timer.synchronize();
-  });
-  return { operators, steps };
+  const { operators, kernels } = torch.profile(
+    () => {
+      for (let i = 0; i < steps; i++) training.run();
+      timer.synchronize();
+    },
+    { cuda },
+  );
+  return { operators: { totals: operators, steps }, kernels: { totals: kernels, steps } };
 }
 
 function timeModel(model: OverheadModel, configs: DeterminismConfig[], options: OverheadOptions, timer: StepTimer): ModelOverhead {
   const info = modelInfo(model.model);
   const modelOptions = { ...model.modelOptions, ...(options.deterministicPooling ? { deterministicPooling: true } : {}) };
-  const cudaOps = options.device.startsWith("cuda") ? info.cudaNondeterministicOps(modelOptions) : [];
+  const cuda = options.device.startsWith("cuda");
+  const cudaOps = cuda ? info.cudaNondeterministicOps(modelOptions) : [];
   const result: ModelOverhead = {
     id: model.id,
     kernelSize: model.kernelSize,
@@ -101,6 +111,7 @@ function timeModel(model: OverheadModel, configs: DeterminismConfig[], options: 
     alternative: cudaOps.length > 0 && info.cudaNondeterministicOps({ ...modelOptions, deterministicPooling: true }).length === 0 ? (deterministicAlternative(ADAPTIVE_AVG_POOL2D_BACKWARD_CUDA) ?? null) : null,
     configs: [],
     operators: null,
+    kernels: null,
   };
   let training: TrainingStep | null = null;
   try {
@@ -114,9 +125,10 @@ function timeModel(model: OverheadModel, configs: DeterminismConfig[], options: 
     }
     if (options.profile && refused === undefined) {
       const byId = (id: ConfigId): DeterminismConfig => configs.find((c) => c.id === id)!;
-      const defaults = profileConfig(byId("default"), training, options.plan.steps, timer);
-      const deterministic = profileConfig(byId("deterministic"), training, options.plan.steps, timer);
-      result.operators = compareOperators(defaults, deterministic);
+      const defaults = profileConfig(byId("default"), training, options.plan.steps, timer, cuda);
+      const deterministic = profileConfig(byId("deterministic"), training, options.plan.steps, timer, cuda);
+      result.operators = compareOperators(defaults.operators, deterministic.operators);
+      if (cuda) result.kernels = compareOperators(defaults.kernels, deterministic.kernels);
     }
   } catch (err) {
     result.status = "error";

@@ -23,5 +23,5 @@ export {
 } from "./context.js";
 export type { BuildInfo, DeterminismFlags } from "./context.js";
 export { saveSafetensors, loadSafetensors } from "./serialization.js";
-export { startProfiling, stopProfiling, profile } from "./profiler.js";
-export type { OperatorProfile } from "./profiler.js";
+export { startProfiling, stopProfiling, profile, summarizeEvents } from "./profiler.js";
+export type { OperatorProfile, Profile, ProfileOptions, ProfilerEvent } from "./profiler.js";

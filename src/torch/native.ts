@@ -31,15 +31,17 @@ export interface DeterminismFlags {
   fillUninitializedMemory: boolean | null;
 }
 
-/** Per-operator totals of one profiling session (native/src/profiler.cc). */
-export interface OperatorProfile {
-  /** The RecordFunction scope: an operator ("aten::mm") or an autograd node ("MmBackward0"). */
+/** One event of a profiling session, as libtorch's profiler records it (native/src/profiler.cc). */
+export interface ProfilerEvent {
+  /** An operator ("aten::mm"), an autograd node ("MmBackward0") or a GPU kernel. */
   name: string;
-  calls: number;
-  /** Inclusive time, nested operators included. */
-  totalMicros: number;
-  /** Time not spent in operators nested directly inside, on the same thread. */
-  selfMicros: number;
+  /** "cpu" for host events; "cuda" for kernels, copies and memsets on the GPU. */
+  device: string;
+  /** libtorch's id of the thread the event started on. */
+  threadId: number;
+  /** From the session's first event. */
+  startMicros: number;
+  durationMicros: number;
 }
 
 /** The functions exported by native/src/*.cc. */
@@ -72,8 +74,8 @@ export interface NativeBinding {
   generatorSeed(g: NativeHandle): number;
   generatorSetSeed(g: NativeHandle, seed: number): void;
   cudaSynchronize(device?: number): void;
-  startProfiling(): void;
-  stopProfiling(): OperatorProfile[];
+  startProfiling(cuda: boolean): void;
+  stopProfiling(): ProfilerEvent[];
   captureWarnings<T>(fn: () => T): { result: T; warnings: string[] };
 }
 

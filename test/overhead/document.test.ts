@@ -11,7 +11,19 @@ import { summariseConfigs } from "../../src/overhead/summary.js";
 const ALERT =
   "adaptive_avg_pool2d_backward_cuda does not have a deterministic implementation, but you set 'torch.use_deterministic_algorithms(True)'. You can turn off determinism just for this operation.";
 
-function fabricated(): OverheadResult {
+const comparison = (rank: number, name: string, defaultMs: number, deterministicMs: number) => ({
+  rank,
+  name,
+  defaultMs,
+  deterministicMs,
+  defaultSelfMs: defaultMs,
+  deterministicSelfMs: deterministicMs,
+  defaultCalls: 2,
+  deterministicCalls: 2,
+});
+
+/** With `kernels`, resnet50 was profiled with the given kernel rows (empty: a libtorch without Kineto). */
+function fabricated(kernels: ReturnType<typeof comparison>[] | null = null): OverheadResult {
   const configs = determinismConfigs(true);
   const refuses = (id: string) => configs.find((c) => c.id === id)!.flags.deterministicAlgorithms === true;
   const timed = (factor: number) => [0.1, 0.11, 0.12].map((t) => t * factor);
@@ -28,7 +40,7 @@ function fabricated(): OverheadResult {
     plan: { warmup: 3, repeats: 3, steps: 5, bootstrapResamples: 2000 },
     configs: configs.map((c) => ({ id: c.id, label: c.label, baseline: c.baseline, flags: c.flags })),
     models: [
-      { id: "resnet50", kernelSize: null, inputShape: [3, 224, 224], status: "ok", error: null, nondeterministicOp: null, cudaNondeterministicOps: [], alternative: null, configs: resnet, operators: null },
+      { id: "resnet50", kernelSize: null, inputShape: [3, 224, 224], status: "ok", error: null, nondeterministicOp: null, cudaNondeterministicOps: [], alternative: null, configs: resnet, operators: kernels === null ? null : [comparison(1, "aten::conv2d", 2, 2.1)], kernels },
       {
         id: "vgg16",
         kernelSize: null,
@@ -40,8 +52,9 @@ function fabricated(): OverheadResult {
         alternative: "build the model with deterministicPooling: true",
         configs: vgg,
         operators: null,
+        kernels: null,
       },
-      { id: "inception-v3", kernelSize: null, inputShape: [3, 32, 32], status: "error", error: "Given input size: (768x1x1). Calculated output size: (768x-3x-3). Output size is too small", nondeterministicOp: null, cudaNondeterministicOps: [], alternative: null, configs: [], operators: null },
+      { id: "inception-v3", kernelSize: null, inputShape: [3, 32, 32], status: "error", error: "Given input size: (768x1x1). Calculated output size: (768x-3x-3). Output size is too small", nondeterministicOp: null, cudaNondeterministicOps: [], alternative: null, configs: [], operators: null, kernels: null },
     ],
   };
 }
@@ -72,4 +85,18 @@ test("HTML: self-contained, with the Figure 9 (b) chart and no URL", async () =>
   assert.doesNotMatch(html, /<figure id="fig8">/, "no profile, no Figure 8");
   assert.doesNotMatch(html, /https?:|<script/);
   assert.match(html, /use_deterministic_algorithms\(True\)&#39;/, "libtorch's message is escaped");
+});
+
+test("profiled on CUDA: the kernel table and a kernel Figure 8, or a note where libtorch recorded no kernels", async () => {
+  const kernels = [comparison(1, "sm90_xmma_fprop_implicit_gemm", 1.5, 1.6), comparison(2, "wgrad_alg0_engine", 0, 0.9)];
+  const md = renderOverheadMarkdown(fabricated(kernels));
+  assert.match(md, /## Top 1 operators: resnet50/);
+  assert.match(md, /## Top 2 CUDA kernels: resnet50/);
+  assert.match(md, /\| 2 \| wgrad\\_alg0\\_engine \| 0\.000 \| 0\.900 \| — \| 2 \| 2 \|/);
+  const html = await renderOverheadHtml(fabricated(kernels));
+  assert.match(html, /<figure id="fig8">/);
+  assert.match(html, /Top-20 CUDA kernels by time per step/);
+  const withoutKineto = renderOverheadMarkdown(fabricated([]));
+  assert.doesNotMatch(withoutKineto, /CUDA kernels: resnet50/);
+  assert.match(withoutKineto, /No CUDA kernels were recorded for resnet50: this libtorch's profiler has no Kineto\/CUPTI/);
 });

@@ -6,8 +6,8 @@ import type { OperatorProfile } from "../../src/torch/index.js";
 const op = (name: string, calls: number, totalMicros: number, selfMicros = totalMicros): OperatorProfile => ({ name, calls, totalMicros, selfMicros });
 
 test("per-step times, ranked by the larger of the two configurations, cut at `top`", () => {
-  const defaults = { steps: 2, operators: [op("aten::conv2d", 10, 8000, 100), op("aten::add_", 40, 400), op("aten::mm", 2, 1000)] };
-  const deterministic = { steps: 4, operators: [op("aten::conv2d", 20, 20000, 200), op("aten::add_", 80, 800), op("aten::index_put_", 4, 12000)] };
+  const defaults = { steps: 2, totals: [op("aten::conv2d", 10, 8000, 100), op("aten::add_", 40, 400), op("aten::mm", 2, 1000)] };
+  const deterministic = { steps: 4, totals: [op("aten::conv2d", 20, 20000, 200), op("aten::add_", 80, 800), op("aten::index_put_", 4, 12000)] };
   const rows = compareOperators(defaults, deterministic, 3);
   assert.deepEqual(
     rows.map((r) => [r.rank, r.name]),

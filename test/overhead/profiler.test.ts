@@ -70,8 +70,34 @@ test("start while profiling and stop while not profiling throw, and leave the se
     assert.throws(() => torch.startProfiling(), /already profiling/);
     torch.tidy(() => void torch.ones([2]).neg());
   } finally {
-    const operators = torch.stopProfiling();
+    const { operators, kernels } = torch.stopProfiling();
+    assert.deepEqual(kernels, [], "no kernels on CPU");
     assert.equal(find(operators, "aten::neg")?.calls, 1);
   }
   assert.throws(() => torch.stopProfiling(), /not profiling/);
+});
+
+test("summarizeEvents: nesting per thread gives self time; kernels are totalled apart", () => {
+  const host = (name: string, threadId: number, startMicros: number, durationMicros: number): torch.ProfilerEvent => ({ name, device: "cpu", threadId, startMicros, durationMicros });
+  const kernel = (name: string, startMicros: number, durationMicros: number): torch.ProfilerEvent => ({ name, device: "cuda", threadId: 0, startMicros, durationMicros });
+  const events = [
+    // Thread 1, out of order: conv2d [0,10) contains convolution [0,9), which contains mkldnn [1,8);
+    // then a sibling add [10,12) that starts exactly when conv2d ends.
+    host("aten::mkldnn_convolution", 1, 1, 7),
+    host("aten::add", 1, 10, 2),
+    host("aten::convolution", 1, 0, 9),
+    host("aten::conv2d", 1, 0, 10),
+    // Thread 2 (autograd's): an overlapping time range, but no nesting across threads.
+    host("aten::add", 2, 3, 4),
+    kernel("sgemm_128x64", 2, 5),
+    kernel("sgemm_128x64", 9, 3),
+  ];
+  const { operators, kernels } = torch.summarizeEvents(events);
+  const byName = new Map(operators.map((o) => [o.name, o]));
+  assert.deepEqual(byName.get("aten::conv2d"), { name: "aten::conv2d", calls: 1, totalMicros: 10, selfMicros: 1 });
+  assert.deepEqual(byName.get("aten::convolution"), { name: "aten::convolution", calls: 1, totalMicros: 9, selfMicros: 2 });
+  assert.deepEqual(byName.get("aten::mkldnn_convolution"), { name: "aten::mkldnn_convolution", calls: 1, totalMicros: 7, selfMicros: 7 });
+  assert.deepEqual(byName.get("aten::add"), { name: "aten::add", calls: 2, totalMicros: 6, selfMicros: 6 });
+  assert.equal(operators.length, 4);
+  assert.deepEqual(kernels, [{ name: "sgemm_128x64", calls: 2, totalMicros: 8, selfMicros: 8 }]);
 });

@@ -41,4 +41,22 @@ describe("CUDA", { skip: cuda ? false : "this libtorch has no usable CUDA device
     });
     assert.equal(result.deterministic, true, JSON.stringify(result.firstDivergence));
   });
+
+  test("the profiler records the GPU kernels of a convolution's forward and backward, with their GPU time", () =>
+    torch.tidy(() => {
+      const g = new torch.Generator(4, "cuda");
+      const x = torch.randn([16, 3, 32, 32], { generator: g, device: "cuda" });
+      const w = torch.randn([8, 3, 3, 3], { generator: g, device: "cuda" }).requiresGrad_();
+      torch.synchronize("cuda");
+      const { operators, kernels } = torch.profile(
+        () => {
+          torch.F.conv2d(x, w, null, { padding: 1 }).sum().backward();
+          torch.synchronize("cuda");
+        },
+        { cuda: true },
+      );
+      assert.ok(operators.some((o) => o.name === "aten::conv2d"), "host operators are recorded");
+      assert.ok(kernels.length >= 2, `kernels: ${JSON.stringify(kernels)}`);
+      for (const k of kernels) assert.ok(k.calls >= 1 && k.totalMicros > 0 && k.selfMicros === k.totalMicros, JSON.stringify(k));
+    }));
 });
