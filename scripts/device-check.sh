@@ -4,8 +4,10 @@
 # it needs here with scripts/pack-device.sh, carry .carry/ over, then from the
 # repository root there:
 #   tar -xJf .carry/device.tar.xz && NODE=$PWD/.carry/node OUT=results-dir bash scripts/device-check.sh
-# Writes build.log, tests.log, check-*.txt, bisect.txt, overhead.{md,html,json},
-# and env.txt (GPU, driver, libtorch, cuDNN) into $OUT.
+# Writes build.log, tests.log, check-*.txt, bisect.txt, overhead.{md,html,json}
+# (MediumCNN sweep, Figure 9 a, with the top-20 operators and CUDA kernels),
+# overhead-networks.{md,html,json} (Figure 9 b for the four networks issue 5
+# names, fewer rounds) and env.txt (GPU, driver, libtorch, cuDNN) into $OUT.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 NODE=${NODE:-node}
@@ -24,3 +26,4 @@ noiselab check smallcnn --device cuda --steps 20 --batch 64 > "$OUT/check-determ
 noiselab check vgg16 --device cuda --steps 2 --batch 8 > "$OUT/check-vgg16.txt" 2>&1; echo "check vgg16: exit $?"
 noiselab check resnet18-cifar --device cuda --bisect --steps 10 --batch 64 > "$OUT/bisect.txt" 2>&1; echo "bisect: exit $?"
 noiselab overhead --device cuda --models mediumcnn-sweep --input 224 --batch 64 --repeats 10 --steps 5 --profile --out "$OUT/overhead" > "$OUT/overhead.txt" 2>&1; echo "overhead: exit $?"
+noiselab overhead --device cuda --models resnet50,vgg16,mobilenetv2,densenet121 --batch 64 --repeats 5 --steps 3 --out "$OUT/overhead-networks" > "$OUT/overhead-networks.txt" 2>&1; echo "overhead networks: exit $?"
