@@ -56,7 +56,7 @@ export const benchCommand: Command = {
     const args = parseArgs(argv, options);
     const usage = "noiselab bench train [--model NAME] [--batch B] [--threads N] [--steps S] [--json]";
     if (args.help) {
-      console.log(helpText(usage, `Training throughput in images per second.\nmodels: ${MODEL_NAMES.join(", ")}`, options));
+      console.log(helpText(usage, `Training throughput in images per second, on random data of the model's input shape.\nmodels: ${MODEL_NAMES.join(", ")}\n(resnet18-cifar is the CIFAR ResNet-18 on 3×32×32; resnet18 is torchvision's ImageNet ResNet-18 on 3×224×224)`, options));
       return 0;
     }
     if (args.positionals[0] !== "train" || args.positionals.length !== 1) throw new InputError(`usage: ${usage}`);
