@@ -1,6 +1,6 @@
 // What `noiselab check --out FILE` writes, and reading it back (for the report).
-import { readFileSync } from "node:fs";
 import { InputError } from "../errors.js";
+import { readJsonInput } from "../io/files.js";
 import type { NoiseSetting } from "../noise/index.js";
 import type { DeterminismFlags } from "../torch/index.js";
 import type { BisectResult } from "./bisect.js";
@@ -26,12 +26,7 @@ export interface CheckOutput {
 }
 
 export function readCheckOutput(path: string): CheckOutput {
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(path, "utf8"));
-  } catch (err) {
-    throw new InputError(`${path}: cannot read a check result: ${(err as Error).message.split("\n")[0]}`);
-  }
+  const value = readJsonInput(path, "a check result");
   const output = value as Partial<CheckOutput>;
   if (typeof value !== "object" || value === null || output.format !== "noiselab-check" || (output.result === undefined && output.bisect === undefined)) {
     throw new InputError(`${path}: not a result of noiselab check --out`);

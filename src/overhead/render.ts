@@ -1,7 +1,7 @@
 // The overhead result as Markdown (also the terminal output), as a
 // self-contained HTML page with the charts inlined as SVG, and as JSON.
-import { readFileSync } from "node:fs";
 import { InputError } from "../errors.js";
+import { readJsonInput } from "../io/files.js";
 import { renderHtmlPage } from "../report/html.js";
 import { renderMarkdownBlocks } from "../report/markdown.js";
 import { overheadCharts } from "./charts.js";
@@ -23,12 +23,7 @@ export async function renderOverheadHtml(result: OverheadResult): Promise<string
 
 /** Reads back what `noiselab overhead --out PREFIX` wrote to PREFIX.json. */
 export function readOverheadResult(path: string): OverheadResult {
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(path, "utf8"));
-  } catch (err) {
-    throw new InputError(`${path}: cannot read an overhead result: ${(err as Error).message.split("\n")[0]}`);
-  }
+  const value = readJsonInput(path, "an overhead result");
   const result = value as Partial<OverheadResult>;
   if (typeof value !== "object" || value === null || !Array.isArray(result.models) || !Array.isArray(result.configs) || typeof result.environment !== "object") {
     throw new InputError(`${path}: not the JSON of noiselab overhead --out`);
