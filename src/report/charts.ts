@@ -31,6 +31,11 @@ function variantOrder(report: ExperimentReport): string[] {
   return [...new Set(report.groups.map((g) => g.variant))];
 }
 
+/** One panel per model (rows) × variant (columns, in report order). */
+function modelByVariantFacet(report: ExperimentReport) {
+  return { row: { field: "model", type: "nominal", title: "model" }, column: { field: "variant", type: "nominal", sort: variantOrder(report), title: "variant" } } as const;
+}
+
 function stabilityRows(groups: GroupSummary[]): Row[] {
   return groups.flatMap((g) => {
     const a = g.analysis!;
@@ -140,7 +145,7 @@ function fig5(report: ExperimentReport): ReportChart | null {
     caption: "For each sub-group, the std across replicates of its accuracy, FPR and FNR divided by the std of the same metric on the whole test set; the dashed line is 1 (as unstable as the whole).",
     spec: {
       data: { values: rows },
-      facet: { row: { field: "model", type: "nominal", title: "model" }, column: { field: "variant", type: "nominal", sort: variantOrder(report), title: "variant" } },
+      facet: modelByVariantFacet(report),
       spec: {
         width: Math.max(160, new Set(rows.map((r) => r.group)).size * 36),
         height: 160,
@@ -176,7 +181,7 @@ function curves(report: ExperimentReport): ReportChart | null {
     caption: "Test accuracy after each epoch, one line per replicate. Lines that coincide are bitwise-reproducible replicates.",
     spec: {
       data: { values: rows },
-      facet: { row: { field: "model", type: "nominal", title: "model" }, column: { field: "variant", type: "nominal", sort: variantOrder(report), title: "variant" } },
+      facet: modelByVariantFacet(report),
       spec: {
         width: 180,
         height: 140,
@@ -208,7 +213,7 @@ function disagreement(report: ExperimentReport): ReportChart | null {
     caption: "Histogram of d(x), the share of replicate pairs that disagree on a test example (its mean is the mean churn). Symlog count axis: most examples have d(x) = 0.",
     spec: {
       data: { values: rows },
-      facet: { row: { field: "model", type: "nominal", title: "model" }, column: { field: "variant", type: "nominal", sort: variantOrder(report), title: "variant" } },
+      facet: modelByVariantFacet(report),
       spec: {
         width: 180,
         height: 120,
