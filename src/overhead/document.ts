@@ -80,28 +80,20 @@ export function summaryTable(result: OverheadResult): Table {
 /** The top operators (with self times) or, `kernels`, the top GPU kernels (which do not nest) of one model. */
 export function operatorTable(rows: readonly OperatorComparison[], kernels = false): Table {
   const calls = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(1));
-  const ratio = (op: OperatorComparison): string => (op.defaultMs > 0 ? (op.deterministicMs / op.defaultMs).toFixed(2) : MISSING);
-  if (kernels) {
-    return {
-      headers: ["#", "Kernel", "Default ms/step", "Deterministic ms/step", "Ratio", "Calls/step default", "Calls/step deterministic"],
-      rows: rows.map((op) => [String(op.rank), op.name, op.defaultMs.toFixed(3), op.deterministicMs.toFixed(3), ratio(op), calls(op.defaultCalls), calls(op.deterministicCalls)]),
-      numeric: [true, false, true, true, true, true, true],
-    };
-  }
+  const selfHeaders = kernels ? [] : ["Default self ms", "Deterministic self ms"];
   return {
-    headers: ["#", "Operator", "Default ms/step", "Deterministic ms/step", "Ratio", "Default self ms", "Deterministic self ms", "Calls/step default", "Calls/step deterministic"],
+    headers: ["#", kernels ? "Kernel" : "Operator", "Default ms/step", "Deterministic ms/step", "Ratio", ...selfHeaders, "Calls/step default", "Calls/step deterministic"],
     rows: rows.map((op) => [
       String(op.rank),
       op.name,
       op.defaultMs.toFixed(3),
       op.deterministicMs.toFixed(3),
-      ratio(op),
-      op.defaultSelfMs.toFixed(3),
-      op.deterministicSelfMs.toFixed(3),
+      op.defaultMs > 0 ? (op.deterministicMs / op.defaultMs).toFixed(2) : MISSING,
+      ...(kernels ? [] : [op.defaultSelfMs.toFixed(3), op.deterministicSelfMs.toFixed(3)]),
       calls(op.defaultCalls),
       calls(op.deterministicCalls),
     ]),
-    numeric: [true, false, true, true, true, true, true, true, true],
+    numeric: [true, false, true, true, true, ...selfHeaders.map(() => true), true, true],
   };
 }
 
