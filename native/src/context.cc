@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "convert.h"
 #include "guard.h"
 #include "handles.h"
 
@@ -28,6 +29,15 @@
 
 namespace noiselab {
 namespace {
+
+// More intra-op threads than this is a mistake, not a setting (each is an OS thread).
+constexpr int64_t kMaxThreads = 1024;
+
+uint64_t toSeed(const Napi::Value& v, const std::string& where) {
+  int64_t seed = toInt64(v, where);
+  if (seed < 0) throwArgumentError(where + ": a seed cannot be negative");
+  return static_cast<uint64_t>(seed);
+}
 
 Napi::Value buildInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -46,9 +56,11 @@ Napi::Value buildInfo(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value setNumThreads(const Napi::CallbackInfo& info) {
-  int n = info[0].As<Napi::Number>().Int32Value();
-  if (n < 1) throwArgumentError("setNumThreads: thread count must be at least 1");
-  at::set_num_threads(n);
+  int64_t n = toInt64(info[0], "setNumThreads");
+  if (n < 1 || n > kMaxThreads) {
+    throwArgumentError("setNumThreads: thread count must be in [1, " + std::to_string(kMaxThreads) + "], got " + std::to_string(n));
+  }
+  at::set_num_threads(static_cast<int>(n));
   return info.Env().Undefined();
 }
 
@@ -105,17 +117,17 @@ Napi::Value setDeterminism(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value manualSeed(const Napi::CallbackInfo& info) {
-  torch::manual_seed(static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value()));
+  torch::manual_seed(toSeed(info[0], "manualSeed"));
   return info.Env().Undefined();
 }
 
 // newGenerator(device, seed): an independent generator for `device`, seeded.
 Napi::Value newGenerator(const Napi::CallbackInfo& info) {
-  c10::Device device(info[0].As<Napi::String>().Utf8Value());
+  c10::Device device = toDevice(info[0], "newGenerator");
   at::Generator generator = at::globalContext().defaultGenerator(device).clone();
   {
     std::lock_guard<std::mutex> lock(generator.mutex());
-    generator.set_current_seed(static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value()));
+    generator.set_current_seed(toSeed(info[1], "newGenerator"));
   }
   return wrapGenerator(info.Env(), std::move(generator));
 }
@@ -129,12 +141,12 @@ Napi::Value generatorSeed(const Napi::CallbackInfo& info) {
 Napi::Value generatorSetSeed(const Napi::CallbackInfo& info) {
   at::Generator& generator = unwrapGenerator(info[0], "generatorSetSeed");
   std::lock_guard<std::mutex> lock(generator.mutex());
-  generator.set_current_seed(static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value()));
+  generator.set_current_seed(toSeed(info[1], "generatorSetSeed"));
   return info.Env().Undefined();
 }
 
 Napi::Value cudaSynchronize(const Napi::CallbackInfo& info) {
-  if (torch::cuda::is_available()) torch::cuda::synchronize(info[0].IsNumber() ? info[0].As<Napi::Number>().Int64Value() : -1);
+  if (torch::cuda::is_available()) torch::cuda::synchronize(info[0].IsNumber() ? toInt64(info[0], "cudaSynchronize") : -1);
   return info.Env().Undefined();
 }
 

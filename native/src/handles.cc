@@ -24,27 +24,29 @@ struct Accounting {
   int64_t bytes = 0;
   std::unordered_map<const void*, std::pair<int64_t, int64_t>> storages;  // impl -> (refs, bytes)
 
-  void add(const at::Tensor& t) {
+  // Returns the bytes of the storage if this handle is its first.
+  int64_t add(const at::Tensor& t) {
     std::lock_guard<std::mutex> lock(mutex);
     ++tensors;
-    if (!t.has_storage()) return;
+    if (!t.has_storage()) return 0;
     auto& entry = storages[t.storage().unsafeGetStorageImpl()];
-    if (entry.first++ == 0) {
-      entry.second = static_cast<int64_t>(t.storage().nbytes());
-      bytes += entry.second;
-    }
+    if (entry.first++ != 0) return 0;
+    entry.second = static_cast<int64_t>(t.storage().nbytes());
+    bytes += entry.second;
+    return entry.second;
   }
 
-  void remove(const at::Tensor& t) {
+  // Returns the bytes of the storage if this handle was its last.
+  int64_t remove(const at::Tensor& t) {
     std::lock_guard<std::mutex> lock(mutex);
     --tensors;
-    if (!t.has_storage()) return;
+    if (!t.has_storage()) return 0;
     auto it = storages.find(t.storage().unsafeGetStorageImpl());
-    if (it == storages.end()) return;
-    if (--it->second.first == 0) {
-      bytes -= it->second.second;
-      storages.erase(it);
-    }
+    if (it == storages.end() || --it->second.first != 0) return 0;
+    int64_t freed = it->second.second;
+    bytes -= freed;
+    storages.erase(it);
+    return freed;
   }
 };
 
@@ -53,12 +55,20 @@ Accounting& accounting() {
   return instance;
 }
 
+// Tells V8 how much native memory JS handles keep alive, so that it collects
+// unreachable handles (whose finalizers free tensors) under memory pressure.
+// Also called from finalizers, so it never throws; the status is irrelevant.
+void adjustExternalMemory(napi_env env, int64_t change) {
+  int64_t total = 0;
+  if (change != 0) napi_adjust_external_memory(env, change, &total);
+}
+
 struct TensorBox {
   at::Tensor tensor;     // undefined once disposed
   bool counted = false;  // added to the accounting (the last step of wrapTensor)
-  void release() {
+  void release(napi_env env) {
     if (tensor.defined()) {
-      if (counted) accounting().remove(tensor);
+      if (counted) adjustExternalMemory(env, -accounting().remove(tensor));
       tensor.reset();
     }
   }
@@ -84,13 +94,13 @@ Napi::Value wrapTensor(Napi::Env env, at::Tensor tensor) {
   box->tensor = std::move(tensor);
   // If creating the External throws, the unique_ptr frees the box; once it
   // exists, its finalizer owns the box, whatever happens next.
-  auto external = Napi::External<TensorBox>::New(env, box.get(), [](Napi::Env, TensorBox* b) {
-    b->release();
+  auto external = Napi::External<TensorBox>::New(env, box.get(), [](Napi::Env finalizerEnv, TensorBox* b) {
+    b->release(finalizerEnv);
     delete b;
   });
   TensorBox* owned = box.release();
   external.TypeTag(&kTensorTag);
-  accounting().add(owned->tensor);
+  adjustExternalMemory(env, accounting().add(owned->tensor));
   owned->counted = true;
   return external;
 }
@@ -104,7 +114,7 @@ const at::Tensor& unwrapTensor(const Napi::Value& value, const char* what) {
 }
 
 void disposeTensor(const Napi::Value& value) {
-  unwrapBox<TensorBox>(value, kTensorTag, "tensor", "dispose")->release();
+  unwrapBox<TensorBox>(value, kTensorTag, "tensor", "dispose")->release(value.Env());
 }
 
 namespace {

@@ -9,9 +9,11 @@
 #include <ATen/core/stack.h>
 
 #include <cmath>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "convert.h"
 #include "guard.h"
 #include "handles.h"
 
@@ -21,6 +23,9 @@ namespace {
 enum class Kind {
   Tensor,
   Int,
+  ScalarType,
+  Layout,
+  MemoryFormat,
   Float,
   Bool,
   Scalar,
@@ -58,10 +63,10 @@ Kind kindOf(const c10::TypePtr& type, const std::string& opName, const std::stri
   switch (type->kind()) {
     case TypeKind::TensorType: return Kind::Tensor;
     case TypeKind::IntType:
-    case TypeKind::SymIntType:
-    case TypeKind::ScalarTypeType:
-    case TypeKind::LayoutType:
-    case TypeKind::MemoryFormatType: return Kind::Int;
+    case TypeKind::SymIntType: return Kind::Int;
+    case TypeKind::ScalarTypeType: return Kind::ScalarType;
+    case TypeKind::LayoutType: return Kind::Layout;
+    case TypeKind::MemoryFormatType: return Kind::MemoryFormat;
     case TypeKind::FloatType: return Kind::Float;
     case TypeKind::BoolType: return Kind::Bool;
     case TypeKind::NumberType: return Kind::Scalar;
@@ -91,7 +96,7 @@ Kind kindOf(const c10::TypePtr& type, const std::string& opName, const std::stri
 }
 
 ArgumentInfo describe(const c10::Argument& arg, const std::string& opName) {
-  c10::TypePtr type = arg.type();
+  c10::TypePtr type = arg.real_type();  // ScalarType, Layout, MemoryFormat; type() says int
   bool optional = false;
   if (type->kind() == c10::TypeKind::OptionalType) {
     optional = true;
@@ -102,32 +107,13 @@ ArgumentInfo describe(const c10::Argument& arg, const std::string& opName) {
   return {arg.name(), kindOf(type, opName, arg.name()), optional, fixedLength, arg.default_value()};
 }
 
-int64_t toInt(const Napi::Value& v, const std::string& where) {
-  if (!v.IsNumber()) throwArgumentError(where + ": expected an integer");
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (std::trunc(d) != d) throwArgumentError(where + ": expected an integer, got " + std::to_string(d));
-  return static_cast<int64_t>(d);
-}
-
-double toDouble(const Napi::Value& v, const std::string& where) {
-  if (!v.IsNumber()) throwArgumentError(where + ": expected a number");
-  return v.As<Napi::Number>().DoubleValue();
-}
-
-bool toBool(const Napi::Value& v, const std::string& where) {
-  if (!v.IsBoolean()) throwArgumentError(where + ": expected a boolean");
-  return v.As<Napi::Boolean>().Value();
-}
-
-Napi::Array toArray(const Napi::Value& v, const std::string& where) {
-  if (!v.IsArray()) throwArgumentError(where + ": expected an array");
-  return v.As<Napi::Array>();
-}
-
 c10::IValue toIValue(const Napi::Value& v, const ArgumentInfo& arg, const std::string& where) {
   switch (arg.kind) {
     case Kind::Tensor: return unwrapTensor(v, where.c_str());
-    case Kind::Int: return toInt(v, where);
+    case Kind::Int: return toInt64(v, where);
+    case Kind::ScalarType: return toScalarType(v, where);
+    case Kind::Layout: return toLayout(v, where);
+    case Kind::MemoryFormat: return toMemoryFormat(v, where);
     case Kind::Float: return toDouble(v, where);
     case Kind::Bool: return toBool(v, where);
     case Kind::Scalar: {
@@ -141,9 +127,7 @@ c10::IValue toIValue(const Napi::Value& v, const ArgumentInfo& arg, const std::s
       if (!v.IsString()) throwArgumentError(where + ": expected a string");
       return v.As<Napi::String>().Utf8Value();
     case Kind::Generator: return unwrapGenerator(v, where.c_str());
-    case Kind::Device:
-      if (!v.IsString()) throwArgumentError(where + ": expected a device string such as 'cpu' or 'cuda:0'");
-      return c10::Device(v.As<Napi::String>().Utf8Value());
+    case Kind::Device: return toDevice(v, where);
     case Kind::TensorList: {
       auto array = toArray(v, where);
       c10::List<at::Tensor> list;
@@ -167,11 +151,11 @@ c10::IValue toIValue(const Napi::Value& v, const ArgumentInfo& arg, const std::s
     }
     case Kind::IntList: {
       if (v.IsNumber() && arg.fixedLength) {
-        return c10::List<int64_t>(std::vector<int64_t>(*arg.fixedLength, toInt(v, where)));
+        return c10::List<int64_t>(std::vector<int64_t>(*arg.fixedLength, toInt64(v, where)));
       }
       auto array = toArray(v, where);
       std::vector<int64_t> values(array.Length());
-      for (uint32_t i = 0; i < array.Length(); ++i) values[i] = toInt(array.Get(i), where);
+      for (uint32_t i = 0; i < array.Length(); ++i) values[i] = toInt64(array.Get(i), where);
       return c10::List<int64_t>(values);
     }
     case Kind::FloatList: {
@@ -222,7 +206,7 @@ Napi::Value fromIValue(Napi::Env env, const c10::IValue& v) {
 
 const OpEntry& entryAt(const Napi::Value& id) {
   auto& entries = registry();
-  int64_t index = toInt(id, "op id");
+  int64_t index = toInt64(id, "op id");
   if (index < 0 || index >= static_cast<int64_t>(entries.size())) throwArgumentError("unknown op id");
   return entries[static_cast<size_t>(index)];
 }
@@ -254,6 +238,7 @@ torch::jit::Stack buildStack(const OpEntry& op, const Napi::Array& args) {
 
 // resolveOp(name, overload) -> id. Throws if the schema does not exist.
 Napi::Value resolveOp(const Napi::CallbackInfo& info) {
+  if (!info[0].IsString()) throwArgumentError("resolveOp: expected an operator name");
   std::string name = info[0].As<Napi::String>().Utf8Value();
   std::string overload = info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
   std::string qualified = name.find("::") == std::string::npos ? "aten::" + name : name;

@@ -10,37 +10,19 @@
 #include <string>
 #include <vector>
 
+#include "convert.h"
 #include "guard.h"
 #include "handles.h"
 
 namespace noiselab {
 namespace {
 
-std::vector<int64_t> toShape(const Napi::Value& v) {
-  if (!v.IsArray()) throwArgumentError("shape: expected an array of integers");
-  auto array = v.As<Napi::Array>();
-  std::vector<int64_t> shape(array.Length());
-  for (uint32_t i = 0; i < array.Length(); ++i) {
-    Napi::Value d = array.Get(i);
-    if (!d.IsNumber() || d.As<Napi::Number>().DoubleValue() < 0) throwArgumentError("shape: dimensions must be non-negative integers");
-    shape[i] = d.As<Napi::Number>().Int64Value();
-  }
-  return shape;
-}
-
-at::ScalarType toScalarType(const Napi::Value& v) {
-  if (!v.IsNumber()) throwArgumentError("dtype: expected a dtype code");
-  int code = v.As<Napi::Number>().Int32Value();
-  if (code < 0 || code >= static_cast<int>(at::ScalarType::NumOptions)) throwArgumentError("dtype: unknown dtype code");
-  return static_cast<at::ScalarType>(code);
-}
-
 // fromBuffer(typedArray, shape, dtype, device) -> tensor; copies the bytes.
 Napi::Value fromBuffer(const Napi::CallbackInfo& info) {
   if (!info[0].IsTypedArray()) throwArgumentError("fromBuffer: expected a typed array");
   auto data = info[0].As<Napi::TypedArray>();
-  auto shape = toShape(info[1]);
-  auto dtype = toScalarType(info[2]);
+  auto shape = toShape(info[1], "fromBuffer: shape");
+  auto dtype = toScalarType(info[2], "fromBuffer: dtype");
   at::Tensor tensor = at::empty(shape, at::TensorOptions().dtype(dtype));
   size_t expected = tensor.numel() * tensor.element_size();
   if (data.ByteLength() != expected) {
@@ -51,9 +33,7 @@ Napi::Value fromBuffer(const Napi::CallbackInfo& info) {
     auto* bytes = static_cast<uint8_t*>(data.ArrayBuffer().Data()) + data.ByteOffset();
     std::memcpy(tensor.data_ptr(), bytes, expected);
   }
-  if (info.Length() > 3 && info[3].IsString()) {
-    tensor = tensor.to(c10::Device(info[3].As<Napi::String>().Utf8Value()));
-  }
+  if (info.Length() > 3 && !info[3].IsUndefined()) tensor = tensor.to(toDevice(info[3], "fromBuffer: device"));
   return wrapTensor(info.Env(), std::move(tensor));
 }
 
@@ -86,7 +66,8 @@ Napi::Value item(const Napi::CallbackInfo& info) {
   const at::Tensor& tensor = unwrapTensor(info[0], "item");
   at::Scalar value = tensor.item();
   if (value.isBoolean()) return Napi::Boolean::New(info.Env(), value.toBool());
-  if (value.isIntegral(false)) return Napi::Number::New(info.Env(), static_cast<double>(value.toLong()));
+  // Exact, as a BigInt: int64 values above 2^53 do not fit in a JS number.
+  if (value.isIntegral(false)) return Napi::BigInt::New(info.Env(), value.toLong());
   return Napi::Number::New(info.Env(), value.toDouble());
 }
 
@@ -104,14 +85,35 @@ Napi::Value grad(const Napi::CallbackInfo& info) {
   return wrapTensor(info.Env(), unwrapTensor(info[0], "grad").grad());
 }
 
-// setGrad(tensor, gradOrNull)
+std::string shapeText(at::IntArrayRef sizes) {
+  std::string text = "[";
+  for (size_t i = 0; i < sizes.size(); ++i) text += (i ? ", " : "") + std::to_string(sizes[i]);
+  return text + "]";
+}
+
+// setGrad(tensor, gradOrNull). As PyTorch's `.grad` setter: the gradient must
+// match the tensor's shape, dtype and device, and cannot be the tensor itself
+// (that would be a reference cycle no one frees).
 Napi::Value setGrad(const Napi::CallbackInfo& info) {
   const at::Tensor& tensor = unwrapTensor(info[0], "setGrad");
   if (info[1].IsNull() || info[1].IsUndefined()) {
     tensor.mutable_grad().reset();
-  } else {
-    tensor.mutable_grad() = unwrapTensor(info[1], "setGrad");
+    return info.Env().Undefined();
   }
+  const at::Tensor& grad = unwrapTensor(info[1], "setGrad");
+  if (grad.is_same(tensor)) throwArgumentError("setGrad: a tensor cannot be its own gradient");
+  if (grad.scalar_type() != tensor.scalar_type()) {
+    throwArgumentError(std::string("setGrad: gradient has dtype ") + c10::toString(grad.scalar_type()) +
+                       ", the tensor " + c10::toString(tensor.scalar_type()));
+  }
+  if (grad.device() != tensor.device()) {
+    throwArgumentError("setGrad: gradient is on " + grad.device().str() + ", the tensor on " + tensor.device().str());
+  }
+  if (!grad.sizes().equals(tensor.sizes())) {
+    throwArgumentError("setGrad: gradient has shape " + shapeText(grad.sizes()) + ", the tensor " +
+                       shapeText(tensor.sizes()));
+  }
+  tensor.mutable_grad() = grad;
   return info.Env().Undefined();
 }
 

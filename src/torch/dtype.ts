@@ -13,7 +13,8 @@ export type TypedArrayOf<D extends DType> = D extends "float32"
 
 export type AnyTypedArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
 
-// at::ScalarType codes; stable across libtorch versions.
+// at::ScalarType codes; stable across libtorch versions. The native layer accepts
+// exactly these (native/src/convert.cc).
 const codes: Record<DType, number> = { uint8: 0, int32: 3, int64: 4, float32: 6, float64: 7, bool: 11 };
 const names = new Map<number, DType>(Object.entries(codes).map(([name, code]) => [code, name as DType]));
 

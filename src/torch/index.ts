@@ -1,6 +1,7 @@
 // The TypeScript face of libtorch: `import * as torch from "./torch/index.js"`.
 export { Tensor, callOp, op, opInPlace, opSchema } from "./tensor.js";
 export type { GeneratorLike, Scalar, TensorOrScalar } from "./tensor.js";
+export { EXPOSED_OPERATORS } from "./operators.js";
 export type { DType, AnyTypedArray, TypedArrayOf } from "./dtype.js";
 export { isFloatingPoint } from "./dtype.js";
 export * from "./creation.js";

@@ -51,7 +51,8 @@ export interface NativeBinding {
   shape(t: NativeHandle): number[];
   dtype(t: NativeHandle): number;
   device(t: NativeHandle): string;
-  item(t: NativeHandle): number | boolean;
+  /** Integers come as a BigInt, exact. */
+  item(t: NativeHandle): number | boolean | bigint;
   requiresGrad(t: NativeHandle): boolean;
   setRequiresGrad(t: NativeHandle, value: boolean): void;
   grad(t: NativeHandle): NativeHandle | null;

@@ -2,6 +2,7 @@ import type { AnyTypedArray, DType, TypedArrayOf } from "./dtype.js";
 import { dtypeCode, dtypeFromCode, typedArrayFor } from "./dtype.js";
 import type { NativeHandle } from "./native.js";
 import { native } from "./native.js";
+import { checkExposed } from "./operators.js";
 import { markTracked, track } from "./scope.js";
 
 /** Something that holds a native generator handle (see random.ts). */
@@ -9,16 +10,24 @@ export interface GeneratorLike {
   readonly handle: NativeHandle;
 }
 
+const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
+
 export type Scalar = number | boolean;
 export type TensorOrScalar = Tensor | Scalar;
 
+function resolveSchema(qualified: string): number {
+  const dot = qualified.indexOf(".");
+  return dot < 0 ? native.resolveOp(qualified, "") : native.resolveOp(qualified.slice(0, dot), qualified.slice(dot + 1));
+}
+
+/** Ids of the exposed operators called so far. */
 const opIds = new Map<string, number>();
 
 function resolve(qualified: string): number {
   let id = opIds.get(qualified);
   if (id === undefined) {
-    const dot = qualified.indexOf(".");
-    id = dot < 0 ? native.resolveOp(qualified, "") : native.resolveOp(qualified.slice(0, dot), qualified.slice(dot + 1));
+    checkExposed(qualified);
+    id = resolveSchema(qualified);
     opIds.set(qualified, id);
   }
   return id;
@@ -39,6 +48,7 @@ function fromNativeResult(value: unknown): unknown {
 
 /**
  * Calls an ATen operator by schema name, e.g. `callOp("add.Tensor", [a, b, 1])`.
+ * Only the operators in `EXPOSED_OPERATORS` (operators.ts) can be called.
  * Arguments follow the schema's order; `undefined` takes the schema default.
  * Tensors in the result are wrapped and belong to the current tidy scope.
  */
@@ -56,9 +66,9 @@ export function opInPlace(qualified: string, args: unknown[]): void {
   native.callOpInPlace(resolve(qualified), args.map(toNativeArgument));
 }
 
-/** The full schema of an operator, for error messages and exploration. */
+/** The full schema of any ATen operator, exposed or not, for error messages and exploration. */
 export function opSchema(qualified: string): string {
-  return native.opSchema(resolve(qualified));
+  return native.opSchema(resolveSchema(qualified));
 }
 
 function binary(tensorOverload: string, scalarOverload: string, self: Tensor, other: TensorOrScalar, ...rest: unknown[]): Tensor {
@@ -142,9 +152,17 @@ export class Tensor {
   toArray(): number[] {
     return Array.from(this.data() as AnyTypedArray, Number);
   }
-  /** The value of a one-element tensor. */
+  /**
+   * The value of a one-element tensor (a bool as 0 or 1). An integer beyond
+   * ±(2^53 − 1) has no exact JS number, so it throws rather than round as
+   * `Number()` would; `data()` (a BigInt64Array for int64) holds it exactly.
+   */
   item(): number {
-    return Number(native.item(this.handle));
+    const value = native.item(this.handle);
+    if (typeof value === "bigint" && (value > MAX_SAFE_BIGINT || value < -MAX_SAFE_BIGINT)) {
+      throw new RangeError(`item(): ${value} is beyond ±(2^53 - 1), where JS numbers are exact; read it with data()`);
+    }
+    return Number(value);
   }
 
   // ---- autograd -------------------------------------------------------

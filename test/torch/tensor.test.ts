@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { setImmediate } from "node:timers/promises";
 import type {
   Tensor} from "../../src/torch/index.js";
 import {
@@ -43,6 +44,15 @@ describe("tensor basics", () => {
       assert.equal(t.sum().item(), 21);
     }));
 
+  test("item() is exact: int64 up to ±(2^53 - 1) as a number, beyond that an error (misuse.test.ts)", () =>
+    tidy(() => {
+      const limits = tensor(new BigInt64Array([2n ** 53n - 1n, -(2n ** 53n - 1n)]));
+      assert.equal(limits.narrow(0, 0, 1).item(), Number.MAX_SAFE_INTEGER);
+      assert.equal(limits.narrow(0, 1, 1).item(), Number.MIN_SAFE_INTEGER);
+      assert.equal(tensor([1], [1], { dtype: "bool" }).item(), 1);
+      assert.equal(tensor([0.25], [1], { dtype: "float64" }).item(), 0.25);
+    }));
+
   test("integral scalars keep integer tensors integral, as Python int literals do", () =>
     tidy(() => {
       assert.equal(arange(4).add(1).dtype, "int64");
@@ -68,6 +78,8 @@ describe("tensor basics", () => {
       assert.deepEqual(x.grad?.toArray(), [2, 4, 6]);
       x.grad = null;
       assert.equal(x.grad, null);
+      x.grad = full([3], 5); // same shape, dtype and device: accepted, as in PyTorch
+      assert.deepEqual(x.grad?.toArray(), [5, 5, 5]);
       const y = noGrad(() => x.mul(2));
       assert.equal(y.requiresGrad, false);
     }));
@@ -120,6 +132,19 @@ describe("memory", () => {
       }),
     );
     assert.equal(memory().tensors, before);
+  });
+
+  test("V8 sees native tensor memory, so unreferenced tensors are collected under memory pressure", async () => {
+    // Each tensor's JS handle is tiny; without napi_adjust_external_memory V8
+    // would let ~100 of these 4 MiB tensors pile up before collecting.
+    let maxLive = 0;
+    const base = memory().tensors;
+    for (let i = 0; i < 120; ++i) {
+      zeros([1 << 20]); // 4 MiB, dropped at once
+      await setImmediate(); // Node runs finalizers of collected handles between ticks
+      maxLive = Math.max(maxLive, memory().tensors - base);
+    }
+    assert.ok(maxLive < 60, `${maxLive} unreferenced 4 MiB tensors were alive at once`);
   });
 
   test("views share storage and are counted once in bytes", () =>
