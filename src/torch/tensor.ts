@@ -15,22 +15,23 @@ const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
 export type Scalar = number | boolean;
 export type TensorOrScalar = Tensor | Scalar;
 
-function resolveSchema(qualified: string): number {
-  const dot = qualified.indexOf(".");
-  return dot < 0 ? native.resolveOp(qualified, "") : native.resolveOp(qualified.slice(0, dot), qualified.slice(dot + 1));
-}
-
-/** Ids of the exposed operators called so far. */
 const opIds = new Map<string, number>();
 
-function resolve(qualified: string): number {
+/** The addon's id for an operator, exposed or not (for its schema). */
+function resolveSchema(qualified: string): number {
   let id = opIds.get(qualified);
   if (id === undefined) {
-    checkExposed(qualified);
-    id = resolveSchema(qualified);
+    const dot = qualified.indexOf(".");
+    id = dot < 0 ? native.resolveOp(qualified, "") : native.resolveOp(qualified.slice(0, dot), qualified.slice(dot + 1));
     opIds.set(qualified, id);
   }
   return id;
+}
+
+/** The addon's id for an operator JS may call. */
+function resolve(qualified: string): number {
+  checkExposed(qualified);
+  return resolveSchema(qualified);
 }
 
 function toNativeArgument(arg: unknown): unknown {
