@@ -44,7 +44,7 @@ describe("LocalPoolExecutor", () => {
     const units = [0, 1, 2].map((i) => unit("exp", `r${i}`, { seed: i, sleepMs: 40, log: `hello from ${i}` }));
     const snapshots: ProgressSnapshot[] = [];
     const first = await executor({ threadsPerProcess: 3, env: { EXTRA: "1" }, onProgress: (s) => snapshots.push(s) }).run(units, store);
-    assert.deepEqual(first, { done: 3, skipped: 0, failed: 0, failures: [] });
+    assert.deepEqual(first, { done: 3, skipped: 0, failed: 0, failures: [], redone: [] });
 
     for (const u of units) {
       const run = store.getRun(u.key);
@@ -70,7 +70,7 @@ describe("LocalPoolExecutor", () => {
     assert.deepEqual(snapshots.at(-1), { ...snapshots.at(-1), total: 3, done: 3, queued: 0, running: [] });
 
     const second = await executor().run(units, store);
-    assert.deepEqual(second, { done: 0, skipped: 3, failed: 0, failures: [] });
+    assert.deepEqual(second, { done: 0, skipped: 3, failed: 0, failures: [], redone: [] });
     assert.ok(units.every((u) => store.getRun(u.key)?.attempts === 1));
     store.close();
   });
@@ -90,7 +90,7 @@ describe("LocalPoolExecutor", () => {
 
     writeFileSync(marker, "");
     const second = await executor().run([flaky], store);
-    assert.deepEqual(second, { done: 1, skipped: 0, failed: 0, failures: [] });
+    assert.deepEqual(second, { done: 1, skipped: 0, failed: 0, failures: [], redone: [] });
     assert.equal(store.getRun(flaky.key)?.status, "done");
     assert.equal(store.getRun(flaky.key)?.attempts, 2);
     store.close();
@@ -130,7 +130,7 @@ describe("LocalPoolExecutor", () => {
     const store = openStore("a", "b", "c");
     const shared = { seed: 42 };
     const summary = await executor().run([unit("a", "first", shared), unit("b", "second", shared)], store);
-    assert.deepEqual(summary, { done: 1, skipped: 0, failed: 0, failures: [] });
+    assert.deepEqual(summary, { done: 1, skipped: 0, failed: 0, failures: [], redone: [] });
     const skipped = await executor().run([unit("c", "third", shared)], store);
     assert.equal(skipped.skipped, 1);
     assert.deepEqual(store.getRun(unit("a", "", shared).key)?.memberships, [

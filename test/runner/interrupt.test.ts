@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { describe, it } from "node:test";
 import type { ProgressSnapshot } from "../../src/runner/progress.js";
-import type { RunUnit } from "../../src/runner/unit.js";
+import type { RunUnit } from "../../src/run-unit/unit.js";
 import { isProcessAlive, RunStore } from "../../src/store/run-store.js";
 import { DRIVER, entries, tempDir, unit } from "./helpers.js";
 
