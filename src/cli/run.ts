@@ -3,7 +3,7 @@ import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify as toYaml } from "yaml";
 import type { DatasetSpec } from "../data/index.js";
-import { DATASET_KINDS, loadDataset } from "../data/index.js";
+import { DATASET_KINDS } from "../data/index.js";
 import { InputError } from "../errors.js";
 import type { PresetOverrides } from "../experiment/presets.js";
 import { PRESETS, SCALES, applyOverrides, presetSpec } from "../experiment/presets.js";
@@ -11,12 +11,10 @@ import type { PlannedRun } from "../experiment/plan.js";
 import { planRuns } from "../experiment/plan.js";
 import type { ExperimentSpec } from "../experiment/spec.js";
 import { MAX_REPLICATES, parseSpec, readSpecFile } from "../experiment/spec.js";
-import { MODEL_NAMES } from "../models/index.js";
-import { createModelForDataset } from "../train/model.js";
+import { MODEL_NAMES } from "../models/names.js";
 import { LocalPoolExecutor, RunInterruptedError } from "../runner/executor.js";
 import { ProgressBar } from "../runner/progress.js";
 import { ExperimentConflictError, RunStore } from "../store/run-store.js";
-import { checkDevice, tidy } from "../torch/index.js";
 import { choiceOption, helpText, intOption, parseArgs } from "./args.js";
 import type { Command } from "./command.js";
 import { nearest } from "./suggest.js";
@@ -91,8 +89,14 @@ function planText(spec: ExperimentSpec, runs: readonly PlannedRun[]): string {
   ].join("\n");
 }
 
-/** Fails fast, before any worker starts, on data files and model options that every run would trip over. */
-function checkRunnable(spec: ExperimentSpec): void {
+/**
+ * Fails fast, before any worker starts, on data files and model options that every run would trip over.
+ * The engine is loaded here, so that --print-spec, --dry-run and argument errors never wait for it.
+ */
+async function checkRunnable(spec: ExperimentSpec): Promise<void> {
+  const { checkDevice, tidy } = await import("../torch/index.js");
+  const { loadDataset } = await import("../data/index.js");
+  const { createModelForDataset } = await import("../train/model.js");
   try {
     checkDevice(spec.training.device);
   } catch (err) {
@@ -141,7 +145,7 @@ export const runCommand: Command = {
       console.log(planText(spec, runs));
       return 0;
     }
-    checkRunnable(spec);
+    await checkRunnable(spec);
     const storeDir = o.store ?? "runs";
     const store = RunStore.open(storeDir);
     try {

@@ -494,12 +494,13 @@ function openDatabase(path: string, create: boolean): Database.Database {
     throw storeError(err, path);
   }
   try {
-    // The busy timeout first: switching a new database to WAL waits for the other openers.
+    // The busy timeout first, so that processes opening a new store at once wait for each other.
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // Before anything that writes: a database that is not a store must be left as it is.
+    migrate(db, path, create);
     db.pragma("journal_mode = WAL");
     db.pragma("foreign_keys = ON");
     db.pragma("synchronous = NORMAL");
-    migrate(db, path, create);
     return db;
   } catch (err) {
     db.close();

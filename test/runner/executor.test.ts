@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { LocalPoolExecutor, progressFraction, RunInterruptedError } from "../../src/runner/executor.js";
@@ -109,6 +109,40 @@ describe("LocalPoolExecutor", () => {
     assert.ok(good.every((u) => store.isDone(u.key)));
     assert.deepEqual(entries(join(store.dir, "runs")), good.map((u) => u.key).sort());
     assert.deepEqual(entries(join(store.dir, "staging")), []);
+    store.close();
+  });
+
+  it("records the cause a crashing worker reported, not the last line of its crash dump", async () => {
+    const store = openStore("exp");
+    const crash = unit("exp", "nan", { reportError: "loss became NaN at epoch 1, step 3" });
+    const summary = await executor().run([crash], store);
+    const error = summary.failures[0]?.error ?? "";
+    assert.equal(error.split("\n")[0], "loss became NaN at epoch 1, step 3");
+    assert.match(error, /^loss became NaN at epoch 1, step 3\n\(worker exited with code 1\)\nError: loss became NaN/);
+    assert.equal(store.getRun(crash.key)?.error, error);
+    store.close();
+  });
+
+  it("verifies the artifacts of the runs it skips, and redoes a run whose files were deleted or changed", async () => {
+    const store = openStore("exp");
+    const units = [0, 1, 2].map((i) => unit("exp", `r${i}`, { seed: i }));
+    await executor().run(units, store);
+    rmSync(store.artifactPath(units[0].key, "artifact.txt"));
+    const committed = statSync(store.artifactPath(units[1].key, "result.json")).size;
+    writeFileSync(store.artifactPath(units[1].key, "result.json"), "{");
+    const second = await executor().run(units, store);
+    assert.deepEqual(
+      second.redone.map((r) => [r.label, r.error]),
+      [
+        ["r0", `artifact runs/${units[0].key}/artifact.txt is missing`],
+        ["r1", `artifact runs/${units[1].key}/result.json has 1 bytes, ${committed} when committed`],
+      ],
+    );
+    assert.deepEqual([second.done, second.skipped, second.failed], [2, 1, 0]);
+    for (const u of units) {
+      assert.equal(store.checkArtifacts(u.key), undefined);
+      assert.equal(readFileSync(store.artifactPath(u.key, "artifact.txt"), "utf8"), `${u.key}\n`);
+    }
     store.close();
   });
 
