@@ -99,13 +99,13 @@ export class LocalPoolExecutor implements Executor {
     const pending: RunUnit[][] = [];
     for (const group of groups) {
       const [first] = group;
-      const damage = store.isDone(first.key) ? store.checkArtifacts(first.key) : "not done";
-      if (damage === undefined) {
-        for (const unit of group) store.linkRun(unit);
-        summary.skipped++;
-        continue;
-      }
-      if (damage !== "not done") {
+      if (store.isDone(first.key)) {
+        const damage = store.checkArtifacts(first.key);
+        if (damage === undefined) {
+          for (const unit of group) store.linkRun(unit);
+          summary.skipped++;
+          continue;
+        }
         store.invalidateRun(first.key, damage);
         summary.redone.push({ key: first.key, label: first.label, error: damage });
       }
