@@ -76,14 +76,14 @@ export function resolveSpec(target: string, overrides: PresetOverrides & { train
 
 /** The spec as a YAML file a user can save, edit and give back to `noiselab run`. */
 export function specYaml(spec: ExperimentSpec): string {
-  return `# noiselab experiment spec (docs/experiments.md); run it with: noiselab run FILE\n${toYaml(spec)}`;
+  return `# noiselab experiment spec (docs/experiments.md); run it with: noiselab run FILE\n${toYaml(spec, { aliasDuplicateObjects: false })}`;
 }
 
 function planText(spec: ExperimentSpec, runs: readonly PlannedRun[]): string {
   const width = Math.max(...runs.map((r) => r.label.length));
   return [
     "spec (resolved):",
-    ...toYaml(spec).trimEnd().split("\n").map((line) => `  ${line}`),
+    ...toYaml(spec, { aliasDuplicateObjects: false }).trimEnd().split("\n").map((line) => `  ${line}`),
     `runs (${runs.length}: ${spec.models.length} model(s) × ${spec.variants.length} variant(s) × ${spec.replicates} replicate(s)):`,
     ...runs.map((r) => `  ${r.label.padEnd(width)}  ${r.key}`),
   ].join("\n");

@@ -2,8 +2,8 @@
 // readers never create or initialise a store, and concurrent openers all succeed.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { chmodSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, it } from "node:test";
 import Database from "better-sqlite3";
@@ -42,9 +42,9 @@ const list = (dir: string) => () => {
   }
 };
 
-function runNode(code: string): Promise<{ code: number | null; stderr: string }> {
+function runNode(code: string, options: { uid?: number; gid?: number } = {}): Promise<{ code: number | null; stderr: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, ["--input-type=module", "-e", code], { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, ["--input-type=module", "-e", code], { stdio: ["ignore", "ignore", "pipe"], ...options });
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.on("close", (exitCode) => done({ code: exitCode, stderr }));
@@ -124,19 +124,21 @@ describe("a damaged store gives one line, never a stack trace", () => {
     }
   });
 
-  it("a read-only store directory", (t) => {
-    if (process.getuid?.() === 0) {
-      t.skip("running as root, which can write to a read-only directory");
-      return;
-    }
+  it("a read-only store directory", async () => {
     const dir = populatedStore();
-    chmodSync(join(dir, "noiselab.sqlite"), 0o444);
+    chmodSync(dirname(dir), 0o755);
+    for (const name of readdirSync(dir)) chmodSync(join(dir, name), name.endsWith(".sqlite") ? 0o444 : 0o555);
     chmodSync(dir, 0o555);
-    try {
-      refused(() => RunStore.open(dir).defineExperiment("new", {}), /noiselab\.sqlite: /);
-    } finally {
-      chmodSync(dir, 0o755);
-    }
+    // Root writes anywhere: the opener runs as nobody then.
+    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const r = await runNode(
+      `const { RunStore } = await import(${JSON.stringify(STORE_MODULE)});
+       try { RunStore.open(${JSON.stringify(dir)}).defineExperiment("new", {}); } catch (err) { console.error(err.name + ": " + err.message); process.exit(2); }`,
+      asNobody,
+    );
+    chmodSync(dir, 0o755); // so that the temporary directory can be removed
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^InputError: .*noiselab\.sqlite: the store is read-only \(attempt to write a readonly database\)\n$/);
   });
 });
 
