@@ -1,12 +1,19 @@
+import { parseArgs as nodeParseArgs } from "node:util";
 import { InputError } from "../errors.js";
+import { nearest } from "./suggest.js";
 
 /** How one option is parsed. */
 export interface OptionSpec {
-  /** "string" takes one value, "list" takes every value up to the next option, "boolean" takes none. */
+  /**
+   * "string" takes one value, "boolean" takes none. "list" takes every value up to the next option
+   * (`--pred a.npy b.npy`), or a comma-separated `--format=md,html`, and may be repeated; `--` ends it.
+   */
   type: "string" | "list" | "boolean";
   description: string;
   /** Shown in --help, e.g. "FILE" or "N". */
   valueName?: string;
+  /** The allowed values of a list; the list also ends at the first word that is not one of them. */
+  choices?: readonly string[];
 }
 
 export type OptionSpecs = Record<string, OptionSpec>;
@@ -22,64 +29,101 @@ export interface ParsedArgs<S extends OptionSpecs> {
 }
 
 /**
- * Parses `--name value`, `--name=value`, `--list a b c` and `--flag`.
- * Unknown options are an InputError naming the option.
+ * Parses a command's arguments with Node's `util.parseArgs`: `--name value`, `--name=value`,
+ * `--list a b c`, `--flag`, `-h`/`--help` and `--`. Unknown options are an InputError naming the
+ * option and the nearest known one.
  */
 export function parseArgs<S extends OptionSpecs>(argv: readonly string[], specs: S): ParsedArgs<S> {
+  const config = Object.fromEntries(
+    Object.entries(specs).map(([name, spec]) => [name, spec.type === "boolean" ? { type: "boolean" as const } : { type: "string" as const, multiple: spec.type === "list" }]),
+  );
+  const args = normalise(argv, specs);
+  let parsed;
+  try {
+    parsed = nodeParseArgs({
+      args,
+      options: { ...config, help: { type: "boolean", short: "h" } },
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (err) {
+    throw new InputError(`${(err as Error).message.split(/\.(?: |$)/)[0]} (see --help)`);
+  }
+  const { help, ...values } = parsed.values as Record<string, unknown>;
   const options: Record<string, unknown> = {};
-  const positionals: string[] = [];
-  let help = false;
+  for (const [name, value] of Object.entries(values)) {
+    const spec = specs[name];
+    if (spec.type !== "list") options[name] = value;
+    else options[name] = (value as string[]).flatMap((v) => v.split(",")).filter((v) => v !== "");
+    if (spec.type === "list" && (options[name] as string[]).length === 0) throw new InputError(`--${name} needs at least one value`);
+    for (const v of spec.choices ? (options[name] as string[]) : []) choiceOption(v, name, spec.choices as readonly string[], v);
+  }
+  return { options: options as ParsedOptions<S>, positionals: parsed.positionals, help: help === true };
+}
+
+/**
+ * Rewrites the command line into the form util.parseArgs reads without guessing: a string
+ * option's value is joined to it (`--threads=-1`, `--out=-`), and each value of a greedy list
+ * becomes its own `--name=value`. Unknown long options are refused here, with a suggestion.
+ */
+function normalise(argv: readonly string[], specs: OptionSpecs): string[] {
+  const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === "--help" || arg === "-h") {
-      help = true;
-      continue;
+    if (arg === "--") {
+      out.push(...argv.slice(i));
+      break;
     }
-    if (!arg.startsWith("--") || arg === "--") {
-      positionals.push(arg);
+    if (!arg.startsWith("--")) {
+      out.push(arg);
       continue;
     }
     const eq = arg.indexOf("=");
     const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+    if (name === "help") {
+      out.push(arg);
+      continue;
+    }
+    if (!Object.hasOwn(specs, name)) {
+      const guess = nearest(name, [...Object.keys(specs), "help"]);
+      throw new InputError(`unknown option --${name}${guess ? ` (did you mean --${guess}?)` : ""} (see --help)`);
+    }
     const spec = specs[name];
-    if (!spec) throw new InputError(`unknown option --${name} (see --help)`);
-    const inline = eq >= 0 ? arg.slice(eq + 1) : undefined;
-    if (spec.type === "boolean") {
-      if (inline !== undefined && inline !== "true" && inline !== "false") {
-        throw new InputError(`--${name} takes no value, got "${inline}"`);
-      }
-      options[name] = inline !== "false";
+    if (spec.type === "boolean" || eq >= 0) {
+      out.push(arg);
     } else if (spec.type === "string") {
-      const value = inline ?? argv[++i];
-      if (value === undefined || (inline === undefined && value.startsWith("--"))) {
-        throw new InputError(`--${name} needs a value`);
-      }
-      options[name] = value;
+      const value = argv[i + 1];
+      if (value === undefined || value.startsWith("--")) throw new InputError(`--${name} needs a value`);
+      out.push(`--${name}=${value}`);
+      i++;
     } else {
-      const values = (options[name] as string[] | undefined) ?? [];
-      if (inline !== undefined) values.push(...inline.split(",").filter((v) => v !== ""));
-      while (i + 1 < argv.length && !argv[i + 1].startsWith("--")) values.push(argv[++i]);
-      if (values.length === 0) throw new InputError(`--${name} needs at least one value`);
-      options[name] = values;
+      // The first value is always the list's (a wrong choice is named later); further ones while they fit.
+      const start = out.length;
+      while (i + 1 < argv.length && !argv[i + 1].startsWith("--") && (out.length === start || !spec.choices || spec.choices.includes(argv[i + 1]))) {
+        out.push(`--${name}=${argv[++i]}`);
+      }
+      if (out.length === start) throw new InputError(`--${name} needs at least one value`);
     }
   }
-  return { options: options as ParsedOptions<S>, positionals, help };
+  return out;
 }
 
 /** Parses an integer option, naming it in the error. */
-export function intOption(value: string | undefined, name: string, fallback: number, min = 0): number {
+export function intOption(value: string | undefined, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
   if (!/^-?\d+$/.test(value)) throw new InputError(`--${name} must be an integer, got "${value}"`);
   const n = Number(value);
   if (n < min) throw new InputError(`--${name} must be at least ${min}, got ${n}`);
+  if (n > max) throw new InputError(`--${name} must be at most ${max}, got ${value}`);
   return n;
 }
 
-/** Parses a choice option, naming it and the allowed values in the error. */
+/** Parses a choice option, naming it, the allowed values and the nearest one in the error. */
 export function choiceOption<T extends string>(value: string | undefined, name: string, choices: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;
   if (!(choices as readonly string[]).includes(value)) {
-    throw new InputError(`--${name} must be one of ${choices.join(", ")}, got "${value}"`);
+    const guess = nearest(value, choices);
+    throw new InputError(`--${name} must be one of ${choices.join(", ")}, got "${value}"${guess ? ` (did you mean ${guess}?)` : ""}`);
   }
   return value as T;
 }

@@ -21,7 +21,7 @@ export const lsCommand: Command = {
       return 0;
     }
     if (args.positionals.length > 1) throw new InputError("expected at most one experiment name");
-    const store = RunStore.open(args.options.store ?? "runs");
+    const store = RunStore.open(args.options.store ?? "runs", { create: false });
     try {
       const [name] = args.positionals;
       if (name === undefined) {
@@ -45,7 +45,8 @@ export const lsCommand: Command = {
           typeof r.testAccuracy === "number" ? r.testAccuracy.toFixed(4) : "-",
           typeof r.weightsHash === "string" ? r.weightsHash.slice(0, 12) : "-",
           `${r.wallSeconds.toFixed(1)}s`,
-          r.error?.split("\n").at(-1) ?? "",
+          // An error's first line is its cause (docs/runner.md).
+          r.error?.split("\n")[0] ?? "",
         ]);
         console.log(table([["run", "status", "accuracy", "weights", "time", "error"], ...rows]));
       }

@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
 import { EXIT_BAD_INPUT, InputError } from "../errors.js";
 import type { Command } from "./command.js";
+import { nearest } from "./suggest.js";
 
 /** Commands are loaded lazily so that `noiselab analyze` never loads the native engine. */
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
@@ -15,7 +17,13 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
 function usage(): string {
   const width = Math.max(...Object.keys(commands).map((n) => n.length));
   const rows = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return ["usage: noiselab <command> [options]", "", "commands:", ...rows, "", "Run `noiselab <command> --help` for a command's options."].join("\n");
+  return ["usage: noiselab <command> [options]", "", "commands:", ...rows, "", "Run `noiselab <command> --help` for a command's options, `noiselab --version` for the version."].join("\n");
+}
+
+/** The version in package.json (main.js runs from dist/src/cli/). */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -24,11 +32,16 @@ export async function main(argv: string[]): Promise<number> {
     console.log(usage());
     return name === undefined ? EXIT_BAD_INPUT : 0;
   }
-  const entry = commands[name];
-  if (!entry) {
-    console.error(`noiselab: unknown command "${name}"\n\n${usage()}`);
+  if (name === "--version" || name === "-V") {
+    console.log(`noiselab ${version()}`);
+    return 0;
+  }
+  if (!Object.hasOwn(commands, name)) {
+    const guess = nearest(name, Object.keys(commands));
+    console.error(`noiselab: unknown command "${name}"${guess ? ` (did you mean ${guess}?)` : ""}\n\n${usage()}`);
     return EXIT_BAD_INPUT;
   }
+  const entry = commands[name];
   try {
     const command = await entry.load();
     return await command.run(rest);

@@ -11,7 +11,7 @@ import type { Command } from "./command.js";
 const options = {
   store: { type: "string", valueName: "DIR", description: "store directory (default ./runs)" },
   out: { type: "string", valueName: "PREFIX", description: "output path without extension (default ./<experiment>-report)" },
-  format: { type: "list", valueName: "FORMAT", description: `formats to write: ${REPORT_FORMATS.join(", ")} (default all)` },
+  format: { type: "list", valueName: "FORMAT", choices: REPORT_FORMATS, description: `formats to write: ${REPORT_FORMATS.join(", ")} (default all)` },
   check: { type: "list", valueName: "FILE", description: "results of noiselab check --out to include (verdicts, first divergence, divergence trajectory)" },
   overhead: { type: "string", valueName: "FILE", description: "the JSON of noiselab overhead --out to include (cost of determinism, Figures 8 and 9)" },
 } as const;
@@ -33,7 +33,7 @@ export const reportCommand: Command = {
     const [name] = args.positionals;
     const formats = (args.options.format ?? [...REPORT_FORMATS]) as ReportFormat[];
     for (const f of formats) if (!(REPORT_FORMATS as readonly string[]).includes(f)) throw new InputError(`--format: unknown format "${f}" (formats: ${REPORT_FORMATS.join(", ")})`);
-    const store = RunStore.open(args.options.store ?? "runs");
+    const store = RunStore.open(args.options.store ?? "runs", { create: false });
     let results;
     try {
       results = collectResults(store, name);

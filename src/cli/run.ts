@@ -1,21 +1,26 @@
 import { existsSync } from "node:fs";
+import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { stringify as toYaml } from "yaml";
 import type { DatasetSpec } from "../data/index.js";
-import { DATASET_KINDS, loadDataset } from "../data/index.js";
+import { DATASET_KINDS } from "../data/index.js";
 import { InputError } from "../errors.js";
 import type { PresetOverrides } from "../experiment/presets.js";
 import { PRESETS, SCALES, applyOverrides, presetSpec } from "../experiment/presets.js";
+import type { PlannedRun } from "../experiment/plan.js";
 import { planRuns } from "../experiment/plan.js";
 import type { ExperimentSpec } from "../experiment/spec.js";
-import { parseSpec, readSpecFile } from "../experiment/spec.js";
-import { MODEL_NAMES } from "../models/index.js";
-import { createModelForDataset } from "../train/model.js";
+import { MAX_REPLICATES, parseSpec, readSpecFile } from "../experiment/spec.js";
+import { MODEL_NAMES } from "../models/names.js";
 import { LocalPoolExecutor, RunInterruptedError } from "../runner/executor.js";
 import { ProgressBar } from "../runner/progress.js";
-import { RunStore } from "../store/run-store.js";
-import { checkDevice, tidy } from "../torch/index.js";
+import { ExperimentConflictError, RunStore } from "../store/run-store.js";
 import { choiceOption, helpText, intOption, parseArgs } from "./args.js";
 import type { Command } from "./command.js";
+import { nearest } from "./suggest.js";
+
+/** Most worker processes, and threads per worker, that `run` accepts. */
+const MAX_PROCESSES = 1024;
 
 const options = {
   replicates: { type: "string", valueName: "N", description: "replicates per model × variant" },
@@ -28,6 +33,9 @@ const options = {
   store: { type: "string", valueName: "DIR", description: "store directory (default ./runs)" },
   processes: { type: "string", valueName: "P", description: "worker processes (default: keep every core busy)" },
   threads: { type: "string", valueName: "T", description: "intra-op threads per worker" },
+  name: { type: "string", valueName: "NAME", description: "experiment name in the store (default: the spec's); a new name keeps a changed spec apart" },
+  "dry-run": { type: "boolean", description: "print the resolved spec and the planned runs, then stop; writes nothing" },
+  "print-spec": { type: "boolean", description: "print the resolved spec as YAML (save, edit and run it as a spec file), then stop" },
 } as const;
 
 const usage = "noiselab run <spec.yaml|preset> [options]";
@@ -52,16 +60,43 @@ function datasetOverride(value: string | undefined, trainSubset?: number, testSu
 }
 
 /** The spec to run: a preset or a file, with the command line's overrides, validated as a whole. */
-export function resolveSpec(target: string, overrides: PresetOverrides & { trainSubset?: number; testSubset?: number }): ExperimentSpec {
-  const spec = target in PRESETS && !existsSync(target) ? presetSpec(target, overrides) : applyOverrides(readSpecFile(target), overrides);
+export function resolveSpec(target: string, overrides: PresetOverrides & { trainSubset?: number; testSubset?: number; name?: string }): ExperimentSpec {
+  const isPreset = Object.hasOwn(PRESETS, target) && !existsSync(target);
+  if (!isPreset && !existsSync(target) && !/[/\\]/.test(target) && extname(target) === "") {
+    const guess = nearest(target, Object.keys(PRESETS));
+    throw new InputError(`unknown preset "${target}"${guess ? ` (did you mean ${guess}?)` : ""}; presets: ${Object.keys(PRESETS).join(", ")}; or give a spec file`);
+  }
+  const spec = isPreset ? presetSpec(target, overrides) : applyOverrides(readSpecFile(target), overrides);
   if (overrides.trainSubset !== undefined || overrides.testSubset !== undefined) {
     spec.dataset = { ...spec.dataset, trainSubset: overrides.trainSubset ?? spec.dataset.trainSubset, testSubset: overrides.testSubset ?? spec.dataset.testSubset };
   }
-  return parseSpec(JSON.parse(JSON.stringify(spec)), target);
+  if (overrides.name !== undefined) spec.name = overrides.name;
+  return parseSpec(JSON.parse(JSON.stringify(spec)), overrides.name === undefined ? target : `${target} --name`);
 }
 
-/** Fails fast, before any worker starts, on data files and model options that every run would trip over. */
-function checkRunnable(spec: ExperimentSpec): void {
+/** The spec as a YAML file a user can save, edit and give back to `noiselab run`. */
+export function specYaml(spec: ExperimentSpec): string {
+  return `# noiselab experiment spec (docs/experiments.md); run it with: noiselab run FILE\n${toYaml(spec, { aliasDuplicateObjects: false })}`;
+}
+
+function planText(spec: ExperimentSpec, runs: readonly PlannedRun[]): string {
+  const width = Math.max(...runs.map((r) => r.label.length));
+  return [
+    "spec (resolved):",
+    ...toYaml(spec, { aliasDuplicateObjects: false }).trimEnd().split("\n").map((line) => `  ${line}`),
+    `runs (${runs.length}: ${spec.models.length} model(s) × ${spec.variants.length} variant(s) × ${spec.replicates} replicate(s)):`,
+    ...runs.map((r) => `  ${r.label.padEnd(width)}  ${r.key}`),
+  ].join("\n");
+}
+
+/**
+ * Fails fast, before any worker starts, on data files and model options that every run would trip over.
+ * The engine is loaded here, so that --print-spec, --dry-run and argument errors never wait for it.
+ */
+async function checkRunnable(spec: ExperimentSpec): Promise<void> {
+  const { checkDevice, tidy } = await import("../torch/index.js");
+  const { loadDataset } = await import("../data/index.js");
+  const { createModelForDataset } = await import("../train/model.js");
   try {
     checkDevice(spec.training.device);
   } catch (err) {
@@ -86,30 +121,48 @@ export const runCommand: Command = {
     }
     if (args.positionals.length !== 1) throw new InputError(`expected one spec file or preset name (${Object.keys(PRESETS).join(", ")})`);
     const o = args.options;
+    // Every argument is checked before anything is written.
+    const processes = o.processes === undefined ? undefined : intOption(o.processes, "processes", 0, 1, MAX_PROCESSES);
+    const threadsPerProcess = o.threads === undefined ? undefined : intOption(o.threads, "threads", 0, 1, MAX_PROCESSES);
     const trainSubset = o["train-subset"] === undefined ? undefined : intOption(o["train-subset"], "train-subset", 0, 1);
     const testSubset = o["test-subset"] === undefined ? undefined : intOption(o["test-subset"], "test-subset", 0, 1);
     const spec = resolveSpec(args.positionals[0], {
       scale: choiceOption(o.scale, "scale", SCALES, "quick"),
-      replicates: o.replicates === undefined ? undefined : intOption(o.replicates, "replicates", 0, 1),
+      replicates: o.replicates === undefined ? undefined : intOption(o.replicates, "replicates", 0, 1, MAX_REPLICATES),
       epochs: o.epochs === undefined ? undefined : intOption(o.epochs, "epochs", 0, 1),
       dataset: datasetOverride(o.dataset, trainSubset, testSubset),
       device: o.device,
       trainSubset,
       testSubset,
+      name: o.name,
     });
-    checkRunnable(spec);
+    if (o["print-spec"]) {
+      process.stdout.write(specYaml(spec));
+      return 0;
+    }
     const runs = planRuns(spec);
-    const store = RunStore.open(o.store ?? "runs");
+    if (o["dry-run"]) {
+      console.log(planText(spec, runs));
+      return 0;
+    }
+    await checkRunnable(spec);
+    const storeDir = o.store ?? "runs";
+    const store = RunStore.open(storeDir);
     try {
-      store.defineExperiment(spec.name, spec);
+      try {
+        store.defineExperiment(spec.name, spec);
+      } catch (err) {
+        if (!(err instanceof ExperimentConflictError)) throw err;
+        throw new InputError(`${err.message}; to run this spec as well, give it another name (--name ${spec.name}-2), or use another --store`);
+      }
       const bar = new ProgressBar();
       const executor = new LocalPoolExecutor({
         workerScript: fileURLToPath(new URL("../train/worker.js", import.meta.url)),
-        processes: o.processes === undefined ? undefined : intOption(o.processes, "processes", 0, 1),
-        threadsPerProcess: o.threads === undefined ? undefined : intOption(o.threads, "threads", 0, 1),
+        processes,
+        threadsPerProcess,
         onProgress: bar.update,
       });
-      console.error(`noiselab run: experiment "${spec.name}", ${runs.length} runs (${spec.models.length} model(s) × ${spec.variants.length} variant(s) × ${spec.replicates} replicate(s)), store ${o.store ?? "runs"}`);
+      console.error(`noiselab run: experiment "${spec.name}", ${runs.length} runs (${spec.models.length} model(s) × ${spec.variants.length} variant(s) × ${spec.replicates} replicate(s)), store ${storeDir}`);
       let result;
       try {
         result = await executor.run(runs, store);
@@ -122,8 +175,10 @@ export const runCommand: Command = {
         throw err;
       }
       bar.finish();
+      for (const r of result.redone) console.error(`  redone ${r.label}: ${r.error}`);
       console.error(`noiselab run: ${result.done} trained, ${result.skipped} already done, ${result.failed} failed`);
-      for (const f of result.failures) console.error(`  failed ${f.label}: ${f.error.split("\n").at(-1)}`);
+      // An error's first line is its cause (docs/runner.md); the rest is the worker's stderr tail.
+      for (const f of result.failures) console.error(`  failed ${f.label}: ${f.error.split("\n")[0]}`);
       return result.failed > 0 ? 1 : 0;
     } finally {
       store.close();

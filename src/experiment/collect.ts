@@ -17,7 +17,11 @@ import type { ExperimentSpec } from "./spec.js";
 import { parseSpec } from "./spec.js";
 
 function readJson<T>(path: string): T {
-  return JSON.parse(readFileSync(path, "utf8")) as T;
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as T;
+  } catch (err) {
+    throw new InputError(`${path}: the stored run's file is damaged (${(err as Error).message}); delete that run's directory and noiselab run redoes it`);
+  }
 }
 
 function readAttributes(path: string): Attributes | undefined {

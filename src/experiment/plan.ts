@@ -1,7 +1,7 @@
 // Expands an experiment into self-contained run units, one per
 // model × variant × replicate, each keyed by the hash of its full config.
-import type { RunUnit } from "../runner/unit.js";
-import { contentHash } from "../runner/hash.js";
+import type { RunUnit } from "../run-unit/unit.js";
+import { contentHash } from "../run-unit/hash.js";
 import { parseVariant, seedsForReplicate } from "../noise/index.js";
 import type { RunConfig } from "../train/config.js";
 import type { ExperimentSpec } from "./spec.js";

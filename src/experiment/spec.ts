@@ -31,6 +31,10 @@ export interface ExperimentSpec {
   reportEpoch?: number;
 }
 
+/** Most replicates per model × variant, and most runs per experiment, that a spec may ask for. */
+export const MAX_REPLICATES = 1000;
+export const MAX_RUNS = 100_000;
+
 /** The paper's small-model recipe: Adam, lr 4e-4, ×0.1 steps. */
 export function defaultTraining(epochs: number): TrainingConfig {
   return {
@@ -146,11 +150,16 @@ export function parseSpec(value: unknown, source: string): ExperimentSpec {
         return s;
       }, 1),
     ),
-    replicates: v.required(record, "replicates", "", (x, p) => v.integer(x, p, 1)),
+    replicates: v.required(record, "replicates", "", (x, p) => v.integer(x, p, 1, MAX_REPLICATES)),
     seed: v.optional(record, "seed", "", (x, p) => v.integer(x, p, 0), 0),
     training: v.required(record, "training", "", (x, p) => readTraining(v, x, p)),
   };
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(spec.name)) v.fail("name", "may contain only letters, digits, '.', '_' and '-'");
+  spec.variants.forEach((variant, i) => {
+    if (spec.variants.indexOf(variant) !== i) v.fail(`variants[${i}]`, `"${variant}" is listed twice`);
+  });
+  const total = spec.models.length * spec.variants.length * spec.replicates;
+  if (total > MAX_RUNS) v.fail("replicates", `${total} runs (models × variants × replicates) is more than ${MAX_RUNS}`);
   const labels = spec.models.map((m) => m.label);
   labels.forEach((l, i) => {
     if (labels.indexOf(l) !== i) v.fail(`models[${i}].label`, `"${l}" is used twice; give each model entry a distinct label`);

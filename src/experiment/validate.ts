@@ -20,9 +20,10 @@ export class Validator {
     return record;
   }
 
-  integer(value: unknown, path: string, min = 0): number {
+  integer(value: unknown, path: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
     if (typeof value !== "number" || !Number.isInteger(value)) this.fail(path, `must be an integer, got ${JSON.stringify(value)}`);
     if ((value as number) < min) this.fail(path, `must be at least ${min}, got ${value}`);
+    if ((value as number) > max) this.fail(path, `must be at most ${max}, got ${value}`);
     return value as number;
   }
 

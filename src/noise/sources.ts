@@ -48,7 +48,7 @@ export const PAPER_VARIANTS = Object.keys(VARIANTS) as PaperVariant[];
  * which frees just the named sources (an ablation the paper doesn't have).
  */
 export function parseVariant(name: string): NoiseSetting {
-  if (name in VARIANTS) return { ...VARIANTS[name as PaperVariant] };
+  if (Object.hasOwn(VARIANTS, name)) return { ...VARIANTS[name as PaperVariant] };
   const match = /^only:(.+)$/.exec(name);
   if (match) {
     const named = match[1].split(",").map((s) => s.trim());

@@ -6,11 +6,11 @@ import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import type { RunStore, RunTiming } from "../store/run-store.js";
-import { contentHash } from "./hash.js";
+import { contentHash } from "../run-unit/hash.js";
 import { resolveParallelism } from "./parallelism.js";
 import type { ProgressSnapshot, RunningUnit } from "./progress.js";
-import type { RunUnit, WorkerInput } from "./unit.js";
-import { isRecord, readWorkerResult, STDERR_LOG, STDOUT_LOG, UNIT_FILE, WorkerResultError } from "./unit.js";
+import type { RunUnit, WorkerInput } from "../run-unit/unit.js";
+import { isRecord, readWorkerError, readWorkerResult, STDERR_LOG, STDOUT_LOG, UNIT_FILE, WorkerResultError } from "../run-unit/unit.js";
 
 export interface RunFailure {
   key: string;
@@ -22,10 +22,12 @@ export interface RunFailure {
 export interface RunSummary {
   /** Completed in this batch. */
   done: number;
-  /** Already done in the store. */
+  /** Already done in the store, with their artifacts whole. */
   skipped: number;
   failed: number;
   failures: RunFailure[];
+  /** Done in the store but with damaged artifacts (`error` says which): run again in this batch. */
+  redone: RunFailure[];
 }
 
 /**
@@ -53,6 +55,7 @@ export class RunInterruptedError extends Error {
 
   /** 128 + signal number, as shells report a death by that signal. */
   get exitCode(): number {
+    if (this.signal === "SIGHUP") return 129;
     if (this.signal === "SIGINT") return 130;
     if (this.signal === "SIGTERM") return 143;
     return 1;
@@ -72,14 +75,16 @@ export interface LocalPoolExecutorOptions {
   killGraceMs?: number;
   /** Stop the batch when this aborts, as SIGINT would. */
   signal?: AbortSignal;
-  /** Stop the batch on SIGINT/SIGTERM to this process (default true). A second signal kills the workers at once. */
+  /** Stop the batch on SIGINT/SIGTERM/SIGHUP to this process (default true). A second signal kills the workers at once. */
   handleSignals?: boolean;
 }
 
 const GUARD_URL = new URL("./orphan-guard.js", import.meta.url).href;
 const STDERR_TAIL_LINES = 20;
 const STDERR_TAIL_BYTES = 16 * 1024;
-const STOP_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM"];
+const STOP_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+/** Env var through which a worker's orphan guard learns its parent's pid. */
+export const PARENT_PID_ENV = "NOISELAB_PARENT_PID";
 const SIGINT_SETTLE_MS = 200;
 
 /** Runs each unit in its own child process, at most `processes` at a time. */
@@ -90,15 +95,21 @@ export class LocalPoolExecutor implements Executor {
     const workerScript = resolve(this.options.workerScript);
     if (!existsSync(workerScript)) throw new Error(`worker script ${workerScript} does not exist`);
     const groups = groupByKey(units, store);
-    const summary: RunSummary = { done: 0, skipped: 0, failed: 0, failures: [] };
+    const summary: RunSummary = { done: 0, skipped: 0, failed: 0, failures: [], redone: [] };
     const pending: RunUnit[][] = [];
     for (const group of groups) {
-      if (store.isDone(group[0].key)) {
-        for (const unit of group) store.linkRun(unit);
-        summary.skipped++;
-      } else {
-        pending.push(group);
+      const [first] = group;
+      if (store.isDone(first.key)) {
+        const damage = store.checkArtifacts(first.key);
+        if (damage === undefined) {
+          for (const unit of group) store.linkRun(unit);
+          summary.skipped++;
+          continue;
+        }
+        store.invalidateRun(first.key, damage);
+        summary.redone.push({ key: first.key, label: first.label, error: damage });
       }
+      pending.push(group);
     }
     const parallelism = resolveParallelism(
       { processes: this.options.processes, threadsPerProcess: this.options.threadsPerProcess },
@@ -241,7 +252,10 @@ class PoolBatch {
     } else if (exit.spawnError) {
       error = `could not start the worker: ${exit.spawnError.message}`;
     } else {
-      error = exit.signal ? `worker killed by ${exit.signal}` : `worker exited with code ${exit.code}`;
+      const how = exit.signal ? `worker killed by ${exit.signal}` : `worker exited with code ${exit.code}`;
+      // The worker's own account of the cause comes first: the stderr tail ends in the runtime's footer.
+      const cause = readWorkerError(staging);
+      error = cause === undefined ? how : `${cause}\n(${how})`;
     }
     this.store.discardStaging(staging);
     // Ctrl-C in a terminal sends SIGINT to the workers as well as to us, and their deaths
@@ -263,7 +277,7 @@ class PoolBatch {
   private spawnWorker(unit: RunUnit, staging: string): Promise<WorkerExit> {
     const threads = String(this.threads);
     const child = spawn(process.execPath, ["--import", GUARD_URL, this.workerScript, staging], {
-      env: { ...process.env, OMP_NUM_THREADS: threads, ...this.options.env, NOISELAB_THREADS: threads },
+      env: { ...process.env, OMP_NUM_THREADS: threads, ...this.options.env, NOISELAB_THREADS: threads, [PARENT_PID_ENV]: String(process.pid) },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const worker: ActiveWorker = { key: unit.key, label: unit.label, startedAtMs: Date.now(), fraction: null, child };

@@ -1,10 +1,10 @@
 import Database from "better-sqlite3";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { InputError } from "../errors.js";
-import { canonicalJson, contentHash } from "../runner/hash.js";
-import type { MetricValue, RunUnit, WorkerResult } from "../runner/unit.js";
-import { isRecord, readWorkerResult, RECORD_FILE, UNIT_FILE, WorkerResultError } from "../runner/unit.js";
+import { canonicalJson, contentHash } from "../run-unit/hash.js";
+import type { MetricValue, RunUnit, WorkerResult } from "../run-unit/unit.js";
+import { isRecord, readWorkerResult, RECORD_FILE, RESULT_FILE, UNIT_FILE, WorkerResultError } from "../run-unit/unit.js";
 import { migrate } from "./schema.js";
 
 const DB_FILE = "noiselab.sqlite";
@@ -72,6 +72,24 @@ interface CommitRecord {
   startedAt: string;
   finishedAt: string;
   wallSeconds: number;
+  /** Size in bytes of every other file of the run dir, by path relative to it. */
+  files?: Record<string, number>;
+}
+
+export interface OpenOptions {
+  /** Create the store when it does not exist (default true). Readers (ls, report) pass false. */
+  create?: boolean;
+}
+
+/** `defineExperiment` found the name in use by another spec; `differences` names the fields that differ. */
+export class ExperimentConflictError extends InputError {
+  override name = "ExperimentConflictError";
+  constructor(
+    readonly experiment: string,
+    readonly differences: string[],
+  ) {
+    super(`experiment "${experiment}" is already in this store with another spec (differs in ${differences.join(", ")})`);
+  }
 }
 
 interface RunRow {
@@ -105,49 +123,68 @@ export class RunStore {
   readonly recovery: RecoveryReport;
   private readonly db: Database.Database;
 
-  private constructor(dir: string) {
+  private constructor(dir: string, create: boolean) {
     this.dir = resolve(dir);
     this.dbPath = join(this.dir, DB_FILE);
-    mkdirSync(join(this.dir, RUNS_DIR), { recursive: true });
-    mkdirSync(join(this.dir, STAGING_DIR), { recursive: true });
-    this.db = openDatabase(this.dbPath);
+    const kind = statKind(this.dir);
+    if (kind === "other") throw new InputError(`store ${dir}: not a directory`);
+    if (!create && kind === "missing") throw new InputError(`no store at ${dir} (noiselab run creates one; see --store)`);
+    if (!create && statKind(this.dbPath) === "missing") throw new InputError(`${dir} is not a noiselab store (it has no ${DB_FILE})`);
+    for (const sub of [RUNS_DIR, STAGING_DIR]) fsGuard(join(this.dir, sub), () => mkdirSync(join(this.dir, sub), { recursive: true }));
+    this.db = openDatabase(this.dbPath, create);
     try {
-      this.recovery = this.recover();
+      this.recovery = this.guard(() => this.recover());
     } catch (err) {
       this.db.close();
       throw err;
     }
   }
 
-  static open(dir: string): RunStore {
-    return new RunStore(dir);
+  /**
+   * Opens the store in `dir`, creating it unless `create` is false. Every problem with the store
+   * (missing, not a directory, damaged, locked, read-only) is an InputError of one line.
+   */
+  static open(dir: string, options: OpenOptions = {}): RunStore {
+    return new RunStore(dir, options.create ?? true);
   }
 
   close(): void {
     if (this.db.open) this.db.close();
   }
 
-  /** Create or update an experiment; its creation time is kept from the first call. */
+  /**
+   * Create an experiment, or keep it when it exists with an equal spec. A name in use by another
+   * spec is refused (ExperimentConflictError): redefining it would change what its runs mean.
+   */
   defineExperiment(name: string, spec: unknown): void {
     if (name === "") throw new InputError("experiment name must not be empty");
-    this.db
-      .prepare(
-        `INSERT INTO experiments (name, spec, created) VALUES (?, ?, ?)
-         ON CONFLICT (name) DO UPDATE SET spec = excluded.spec`,
-      )
-      .run(name, canonicalJson(spec), new Date().toISOString());
+    const json = canonicalJson(spec);
+    this.guard(() =>
+      this.db.transaction(() => {
+        const existing = this.db.prepare("SELECT spec FROM experiments WHERE name = ?").pluck().get(name) as string | undefined;
+        if (existing === undefined) {
+          this.db.prepare("INSERT INTO experiments (name, spec, created) VALUES (?, ?, ?)").run(name, json, new Date().toISOString());
+        } else if (existing !== json) {
+          throw new ExperimentConflictError(name, differences(JSON.parse(existing), spec, ""));
+        }
+      }).immediate(),
+    );
   }
 
   getExperiment(name: string): ExperimentRecord | undefined {
-    return this.queryExperiments("WHERE e.name = ?", name)[0];
+    return this.guard(() => this.queryExperiments("WHERE e.name = ?", name)[0]);
   }
 
   listExperiments(): ExperimentRecord[] {
-    return this.queryExperiments("");
+    return this.guard(() => this.queryExperiments(""));
   }
 
   /** Runs recorded for an experiment (done or failed), ordered by label. */
   runsOf(experiment: string): ExperimentRun[] {
+    return this.guard(() => this.queryRunsOf(experiment));
+  }
+
+  private queryRunsOf(experiment: string): ExperimentRun[] {
     const rows = this.db
       .prepare(
         `SELECT r.*, m.label FROM experiment_runs m JOIN runs r ON r.key = m.run_key
@@ -158,17 +195,42 @@ export class RunStore {
   }
 
   getRun(key: string): RunRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM runs WHERE key = ?").get(key) as RunRow | undefined;
-    return row && this.toRecord(row);
+    return this.guard(() => {
+      const row = this.db.prepare("SELECT * FROM runs WHERE key = ?").get(key) as RunRow | undefined;
+      return row && this.toRecord(row);
+    });
   }
 
   isDone(key: string): boolean {
-    return this.db.prepare("SELECT 1 FROM runs WHERE key = ? AND status = 'done'").get(key) !== undefined;
+    return this.guard(() => this.db.prepare("SELECT 1 FROM runs WHERE key = ? AND status = 'done'").get(key) !== undefined);
+  }
+
+  /**
+   * Why the artifacts of a done run cannot be trusted, or undefined when every file that
+   * run.json lists is there with its size.
+   */
+  checkArtifacts(key: string): string | undefined {
+    const dir = this.artifactDir(key);
+    const record = readJson(join(dir, RECORD_FILE));
+    if (!isRecord(record)) return `${join(RUNS_DIR, key, RECORD_FILE)} is missing or unreadable`;
+    // Stores written before run.json listed the files: the worker's result is the least to expect.
+    return filesProblem(dir, join(RUNS_DIR, key), isRecord(record.files) ? record.files : { [RESULT_FILE]: null });
+  }
+
+  /** Demote a done run whose artifacts are damaged to failed, with `reason`, and delete its dir; it is then redone. */
+  invalidateRun(key: string, reason: string): void {
+    this.guard(() =>
+      this.db.transaction(() => {
+        this.db.prepare("UPDATE runs SET status = 'failed', error = ?, artifact_dir = NULL WHERE key = ?").run(reason, key);
+        this.db.prepare("DELETE FROM metrics WHERE run_key = ?").run(key);
+      })(),
+    );
+    rmSync(this.artifactDir(key), { recursive: true, force: true });
   }
 
   /** Metrics of a done run by name; empty for runs that are not done. */
   metricsOf(key: string): Record<string, MetricValue> {
-    const rows = this.db.prepare("SELECT name, value, kind FROM metrics WHERE run_key = ? ORDER BY name").all(key) as {
+    const rows = this.guard(() => this.db.prepare("SELECT name, value, kind FROM metrics WHERE run_key = ? ORDER BY name").all(key)) as {
       name: string;
       value: number | string | null;
       kind: string;
@@ -196,9 +258,11 @@ export class RunStore {
   createStaging(key: string): string {
     const dir = join(this.dir, STAGING_DIR, `${checkKey(key)}.${process.pid}`);
     if (activeStaging.has(dir)) throw new Error(`run ${key} is already being executed by this process`);
-    // Anything here is left over from an earlier process that had our pid.
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir);
+    fsGuard(dir, () => {
+      // Anything here is left over from an earlier process that had our pid.
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir);
+    });
     activeStaging.add(dir);
     return dir;
   }
@@ -221,16 +285,19 @@ export class RunStore {
       startedAt: timing.startedAt.toISOString(),
       finishedAt: timing.finishedAt.toISOString(),
       wallSeconds: timing.wallSeconds,
+      files: fileSizes(stagingDir),
     };
-    writeFileSync(join(stagingDir, RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`);
+    fsGuard(stagingDir, () => writeFileSync(join(stagingDir, RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`));
     if (this.isDone(unit.key)) {
       this.discardStaging(stagingDir);
     } else {
-      // No done row, so a dir here is an unrecorded leftover that open() could not judge yet.
-      rmSync(target, { recursive: true, force: true });
-      renameSync(stagingDir, target);
+      fsGuard(target, () => {
+        // No done row, so a dir here is an unrecorded leftover that open() could not judge yet.
+        rmSync(target, { recursive: true, force: true });
+        renameSync(stagingDir, target);
+      });
       activeStaging.delete(stagingDir);
-      this.recordDone(unit.config, result, record);
+      this.guard(() => this.recordDone(unit.config, result, record));
     }
     this.linkRun(unit);
     return this.getRun(unit.key) as RunRecord;
@@ -238,7 +305,7 @@ export class RunStore {
 
   /** Record a failed attempt; a run already done (by another process) stays done. */
   recordFailure(unit: RunUnit, error: string, timing: RunTiming): void {
-    this.db.transaction(() => {
+    this.guard(() => this.db.transaction(() => {
       this.db
         .prepare(
           `INSERT INTO runs (key, config, status, error, started, finished, wall_seconds, artifact_dir, attempts)
@@ -256,17 +323,28 @@ export class RunStore {
           timing.wallSeconds,
         );
       this.linkRun(unit);
-    })();
+    })());
   }
 
   /** Record that `unit.experiment` uses the (already recorded) run `unit.key` as `unit.label`. */
   linkRun(unit: RunUnit): void {
-    this.db
-      .prepare(
-        `INSERT INTO experiment_runs (experiment, run_key, label) VALUES (?, ?, ?)
-         ON CONFLICT (experiment, run_key) DO UPDATE SET label = excluded.label`,
-      )
-      .run(unit.experiment, unit.key, unit.label);
+    this.guard(() =>
+      this.db
+        .prepare(
+          `INSERT INTO experiment_runs (experiment, run_key, label) VALUES (?, ?, ?)
+           ON CONFLICT (experiment, run_key) DO UPDATE SET label = excluded.label`,
+        )
+        .run(unit.experiment, unit.key, unit.label),
+    );
+  }
+
+  /** Runs `fn`, turning the database's errors into one-line InputErrors that name the store. */
+  private guard<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw storeError(err, this.dbPath);
+    }
   }
 
   private queryExperiments(where: string, ...params: string[]): ExperimentRecord[] {
@@ -372,6 +450,7 @@ export class RunStore {
     const unit = readJson(join(dir, UNIT_FILE));
     if (!isRecord(record) || record.key !== key || typeof record.startedAt !== "string" || typeof record.finishedAt !== "string") return undefined;
     if (typeof record.wallSeconds !== "number") return undefined;
+    if (isRecord(record.files) && filesProblem(dir, dir, record.files) !== undefined) return undefined;
     if (!isRecord(unit) || unit.key !== key || typeof unit.experiment !== "string" || typeof unit.label !== "string") return undefined;
     try {
       if (contentHash(unit.config) !== key) return undefined;
@@ -407,20 +486,106 @@ function checkKey(key: string): string {
   return key;
 }
 
-function openDatabase(path: string): Database.Database {
-  const db = new Database(path);
+function openDatabase(path: string, create: boolean): Database.Database {
+  let db: Database.Database;
   try {
+    db = new Database(path, { fileMustExist: !create });
+  } catch (err) {
+    throw storeError(err, path);
+  }
+  try {
+    // The busy timeout first, so that processes opening a new store at once wait for each other.
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // Before anything that writes: a database that is not a store must be left as it is.
+    migrate(db, path, create);
     db.pragma("journal_mode = WAL");
     db.pragma("foreign_keys = ON");
-    db.pragma("busy_timeout = 5000");
     db.pragma("synchronous = NORMAL");
-    migrate(db, path);
     return db;
   } catch (err) {
     db.close();
-    if ((err as { code?: string }).code === "SQLITE_NOTADB") throw new InputError(`${path}: not an SQLite database, so not a noiselab store`);
-    throw err;
+    throw storeError(err, path);
   }
+}
+
+const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * An SQLite or file-system error as a one-line InputError naming the store; other errors as they are.
+ * The store's problems are the user's to fix (a damaged, locked or read-only store), never a crash.
+ */
+function storeError(err: unknown, path: string): unknown {
+  if (err instanceof InputError) return err;
+  const code = (err as { code?: unknown }).code;
+  const message = (err as Error).message;
+  if (typeof code !== "string") return err;
+  if (code === "SQLITE_NOTADB" || code.startsWith("SQLITE_CORRUPT")) {
+    return new InputError(`${path}: the store's database is damaged (${message}); restore it from a backup or use a new --store`);
+  }
+  if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
+    return new InputError(`${path}: the store's database is locked by another process (waited ${BUSY_TIMEOUT_MS / 1000} s); try again when it is done`);
+  }
+  if (code.startsWith("SQLITE_READONLY")) return new InputError(`${path}: the store is read-only (${message})`);
+  if (code.startsWith("SQLITE_CANTOPEN")) return new InputError(`${path}: cannot open the store's database (${message}); is its directory readable and writable?`);
+  if (code === "SQLITE_ERROR" && /no such (table|column)/.test(message)) {
+    return new InputError(`${path}: the store's database lacks part of its schema (${message}); restore it from a backup or use a new --store`);
+  }
+  if (code.startsWith("SQLITE_")) return new InputError(`${path}: ${message} (${code})`);
+  if (["EACCES", "EPERM", "EROFS", "ENOSPC", "ENOTDIR", "EEXIST", "EISDIR", "EDQUOT", "EIO"].includes(code)) {
+    return new InputError(`${path}: ${message.replace(/^\w+: /, "")}`);
+  }
+  return err;
+}
+
+/** Runs a file-system step of the store, turning its errors into one-line InputErrors naming `path`. */
+function fsGuard<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw storeError(err, path);
+  }
+}
+
+function statKind(path: string): "missing" | "dir" | "other" {
+  try {
+    return statSync(path).isDirectory() ? "dir" : "other";
+  } catch {
+    return "missing";
+  }
+}
+
+/** Sizes of the files under `dir`, by path relative to it. */
+function fileSizes(dir: string): Record<string, number> {
+  const sizes: Record<string, number> = {};
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    sizes[relative(dir, path)] = statSync(path).size;
+  }
+  return sizes;
+}
+
+/** The first file of `files` (name → bytes, or null for any size) that is missing from `dir` or has another size. */
+function filesProblem(dir: string, shown: string, files: Record<string, unknown>): string | undefined {
+  for (const [name, bytes] of Object.entries(files)) {
+    let size: number;
+    try {
+      size = statSync(join(dir, name)).size;
+    } catch {
+      return `artifact ${join(shown, name)} is missing`;
+    }
+    if (typeof bytes === "number" && size !== bytes) return `artifact ${join(shown, name)} has ${size} bytes, ${bytes} when committed`;
+  }
+  return undefined;
+}
+
+/** Paths of the fields in which two JSON values differ, e.g. ["replicates", "training.epochs"]. */
+function differences(a: unknown, b: unknown, path: string): string[] {
+  if (isRecord(a) && isRecord(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    return keys.flatMap((k) => differences(a[k], b[k], path ? `${path}.${k}` : k));
+  }
+  return canonicalJson(a ?? null) === canonicalJson(b ?? null) ? [] : [path || "(the whole spec)"];
 }
 
 function toMetricRow(name: string, value: MetricValue): { name: string; value: number | string | null; kind: string } {

@@ -51,20 +51,30 @@ const MIGRATIONS: readonly string[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Bring `db` (the file at `path`) up to SCHEMA_VERSION, refusing files that are not ours. */
-export function migrate(db: Database.Database, path: string): void {
-  const version = db.pragma("user_version", { simple: true }) as number;
-  if (version > SCHEMA_VERSION) {
-    throw new InputError(`${path}: store schema version ${version} is newer than this noiselab's (${SCHEMA_VERSION}); upgrade noiselab`);
-  }
-  if (version === 0) {
-    const tables = db.prepare("SELECT count(*) FROM sqlite_master").pluck().get() as number;
-    if (tables > 0) throw new InputError(`${path}: an SQLite database that is not a noiselab store`);
-  }
-  for (let v = version; v < SCHEMA_VERSION; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v]);
-      db.pragma(`user_version = ${v + 1}`);
-    })();
-  }
+/**
+ * Bring `db` (the file at `path`) up to SCHEMA_VERSION, refusing files that are not ours. The version
+ * is read and the scripts run in one IMMEDIATE transaction, so that processes opening a new store at
+ * once never both create the tables. Without `create`, an empty database is refused, not initialised.
+ */
+export function migrate(db: Database.Database, path: string, create = true): void {
+  const check = (version: number) => {
+    if (version > SCHEMA_VERSION) {
+      throw new InputError(`${path}: store schema version ${version} is newer than this noiselab's (${SCHEMA_VERSION}); upgrade noiselab`);
+    }
+    if (version === 0) {
+      const tables = db.prepare("SELECT count(*) FROM sqlite_master").pluck().get() as number;
+      if (tables > 0) throw new InputError(`${path}: an SQLite database that is not a noiselab store`);
+      if (!create) throw new InputError(`${path}: an empty database, not a noiselab store`);
+    }
+  };
+  // Reading first spares readers the write lock when the schema is current, as it nearly always is.
+  const current = db.pragma("user_version", { simple: true }) as number;
+  check(current);
+  if (current === SCHEMA_VERSION) return;
+  db.transaction(() => {
+    const version = db.pragma("user_version", { simple: true }) as number;
+    check(version);
+    for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
 }

@@ -3,8 +3,8 @@
 // runner's contract, docs/runner.md). Progress goes to stdout as JSON lines.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { RESULT_FILE, UNIT_FILE } from "../runner/unit.js";
-import type { WorkerInput, WorkerResult } from "../runner/unit.js";
+import { RESULT_FILE, UNIT_FILE, writeWorkerError } from "../run-unit/unit.js";
+import type { WorkerInput, WorkerResult } from "../run-unit/unit.js";
 import type { RunConfig } from "./config.js";
 import { trainRun } from "./train.js";
 
@@ -13,6 +13,12 @@ if (!stagingDir) {
   console.error("usage: worker.js <stagingDir>");
   process.exit(2);
 }
+// A failure's cause goes to error.json for the parent to record as the run's error; the stack to stderr.log.
+process.on("uncaughtException", (err) => {
+  writeWorkerError(stagingDir, err);
+  console.error(err);
+  process.exit(1);
+});
 const unit = JSON.parse(readFileSync(join(stagingDir, UNIT_FILE), "utf8")) as WorkerInput;
 let reported = 0;
 const outcome = trainRun(unit.config as RunConfig, stagingDir, {

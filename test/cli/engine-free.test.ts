@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { test } from "node:test";
 import { writeNpy } from "../../src/io/npy.js";
+import { RunStore } from "../../src/store/run-store.js";
 import { BIN, tempDir } from "../e2e/cli.js";
 
 function withoutEngine(args: string[]): { status: number | null; stderr: string } {
@@ -13,7 +14,7 @@ function withoutEngine(args: string[]): { status: number | null; stderr: string 
   return { status: r.status, stderr: r.stderr };
 }
 
-test("analyze, ls and report do not load the native engine", () => {
+test("analyze, ls, report and run's planning do not load the native engine", () => {
   const dir = tempDir("engine-free");
   const labels = Int32Array.from([0, 1, 2, 1, 0, 2]);
   writeNpy(join(dir, "y.npy"), { dtype: "i4", shape: [6], data: labels });
@@ -23,10 +24,15 @@ test("analyze, ls and report do not load the native engine", () => {
     const r = withoutEngine(["analyze", "--pred", join(dir, "r0.npy"), join(dir, "r1.npy"), "--labels", join(dir, "y.npy"), "--format", format, "--out", join(dir, `a.${format}`)]);
     assert.equal(r.status, 0, r.stderr);
   }
+  RunStore.open(join(dir, "store")).close();
   assert.equal(withoutEngine(["ls", "--store", join(dir, "store")]).status, 0);
   const report = withoutEngine(["report", "nothing", "--store", join(dir, "store")]);
   assert.equal(report.status, 2, report.stderr);
   assert.match(report.stderr, /no experiment "nothing" in the store/);
+  // run: what only plans, and argument errors, do not wait for the engine either.
+  assert.equal(withoutEngine(["run", "table2", "--print-spec"]).status, 0);
+  assert.equal(withoutEngine(["run", "table2", "--dry-run"]).status, 0);
+  assert.equal(withoutEngine(["run", "table2", "--processes", "0"]).status, 2);
   // The engine really is unavailable in this environment:
   const run = withoutEngine(["check", "smallcnn", "--steps", "1"]);
   assert.notEqual(run.status, 0);

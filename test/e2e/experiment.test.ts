@@ -136,11 +136,21 @@ describe("a diverging run", () => {
     const r = noiselab(["run", spec, "--store", store, "--processes", "1"]);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /0 trained, 0 already done, 2 failed/);
+    // The cause, not the last line of the worker's crash dump ("Node.js v20…"), in run, ls and report.
+    const cause = /loss became (NaN|Infinity|-Infinity) at epoch 1, step \d+/;
+    const causeLine = new RegExp(`^ *failed smallcnn/ALGO/r[01]: ${cause.source}$`, "m");
+    assert.equal(r.stderr.split("\n").filter((line) => causeLine.test(line)).length, 2, r.stderr);
     const runs = listRuns(store, "diverge");
     assert.equal(runs.length, 2);
     for (const run of runs) {
       assert.equal(run.status, "failed");
-      assert.match(run.error ?? "", /loss became (NaN|Infinity|-Infinity) at epoch 1, step \d+/);
+      assert.match((run.error ?? "").split("\n")[0], new RegExp(`^${cause.source}$`));
     }
+    const ls = noiselab(["ls", "diverge", "--store", store]);
+    assert.equal(ls.status, 0, ls.stderr);
+    assert.equal(ls.stdout.split("\n").filter((line) => /^smallcnn\/ALGO\/r[01] +failed .*loss became/.test(line)).length, 2, ls.stdout);
+    const report = noiselab(["report", "diverge", "--store", store, "--out", join(dir, "report"), "--format", "md"]);
+    assert.equal(report.status, 0, report.stderr);
+    assert.match(readFileSync(join(dir, "report.md"), "utf8"), cause);
   });
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { LocalPoolExecutor, progressFraction, RunInterruptedError } from "../../src/runner/executor.js";
@@ -44,7 +44,7 @@ describe("LocalPoolExecutor", () => {
     const units = [0, 1, 2].map((i) => unit("exp", `r${i}`, { seed: i, sleepMs: 40, log: `hello from ${i}` }));
     const snapshots: ProgressSnapshot[] = [];
     const first = await executor({ threadsPerProcess: 3, env: { EXTRA: "1" }, onProgress: (s) => snapshots.push(s) }).run(units, store);
-    assert.deepEqual(first, { done: 3, skipped: 0, failed: 0, failures: [] });
+    assert.deepEqual(first, { done: 3, skipped: 0, failed: 0, failures: [], redone: [] });
 
     for (const u of units) {
       const run = store.getRun(u.key);
@@ -70,7 +70,7 @@ describe("LocalPoolExecutor", () => {
     assert.deepEqual(snapshots.at(-1), { ...snapshots.at(-1), total: 3, done: 3, queued: 0, running: [] });
 
     const second = await executor().run(units, store);
-    assert.deepEqual(second, { done: 0, skipped: 3, failed: 0, failures: [] });
+    assert.deepEqual(second, { done: 0, skipped: 3, failed: 0, failures: [], redone: [] });
     assert.ok(units.every((u) => store.getRun(u.key)?.attempts === 1));
     store.close();
   });
@@ -90,7 +90,7 @@ describe("LocalPoolExecutor", () => {
 
     writeFileSync(marker, "");
     const second = await executor().run([flaky], store);
-    assert.deepEqual(second, { done: 1, skipped: 0, failed: 0, failures: [] });
+    assert.deepEqual(second, { done: 1, skipped: 0, failed: 0, failures: [], redone: [] });
     assert.equal(store.getRun(flaky.key)?.status, "done");
     assert.equal(store.getRun(flaky.key)?.attempts, 2);
     store.close();
@@ -112,6 +112,40 @@ describe("LocalPoolExecutor", () => {
     store.close();
   });
 
+  it("records the cause a crashing worker reported, not the last line of its crash dump", async () => {
+    const store = openStore("exp");
+    const crash = unit("exp", "nan", { reportError: "loss became NaN at epoch 1, step 3" });
+    const summary = await executor().run([crash], store);
+    const error = summary.failures[0]?.error ?? "";
+    assert.equal(error.split("\n")[0], "loss became NaN at epoch 1, step 3");
+    assert.match(error, /^loss became NaN at epoch 1, step 3\n\(worker exited with code 1\)\nError: loss became NaN/);
+    assert.equal(store.getRun(crash.key)?.error, error);
+    store.close();
+  });
+
+  it("verifies the artifacts of the runs it skips, and redoes a run whose files were deleted or changed", async () => {
+    const store = openStore("exp");
+    const units = [0, 1, 2].map((i) => unit("exp", `r${i}`, { seed: i }));
+    await executor().run(units, store);
+    rmSync(store.artifactPath(units[0].key, "artifact.txt"));
+    const committed = statSync(store.artifactPath(units[1].key, "result.json")).size;
+    writeFileSync(store.artifactPath(units[1].key, "result.json"), "{");
+    const second = await executor().run(units, store);
+    assert.deepEqual(
+      second.redone.map((r) => [r.label, r.error]),
+      [
+        ["r0", `artifact runs/${units[0].key}/artifact.txt is missing`],
+        ["r1", `artifact runs/${units[1].key}/result.json has 1 bytes, ${committed} when committed`],
+      ],
+    );
+    assert.deepEqual([second.done, second.skipped, second.failed], [2, 1, 0]);
+    for (const u of units) {
+      assert.equal(store.checkArtifacts(u.key), undefined);
+      assert.equal(readFileSync(store.artifactPath(u.key, "artifact.txt"), "utf8"), `${u.key}\n`);
+    }
+    store.close();
+  });
+
   it("never runs more than `processes` workers at once, and does use them all", async () => {
     const store = openStore("exp");
     const units = Array.from({ length: 6 }, (_, i) => unit("exp", `r${i}`, { seed: i, sleepMs: 300 }));
@@ -130,7 +164,7 @@ describe("LocalPoolExecutor", () => {
     const store = openStore("a", "b", "c");
     const shared = { seed: 42 };
     const summary = await executor().run([unit("a", "first", shared), unit("b", "second", shared)], store);
-    assert.deepEqual(summary, { done: 1, skipped: 0, failed: 0, failures: [] });
+    assert.deepEqual(summary, { done: 1, skipped: 0, failed: 0, failures: [], redone: [] });
     const skipped = await executor().run([unit("c", "third", shared)], store);
     assert.equal(skipped.skipped, 1);
     assert.deepEqual(store.getRun(unit("a", "", shared).key)?.memberships, [

@@ -2,8 +2,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { contentHash } from "../../src/runner/hash.js";
-import type { RunUnit } from "../../src/runner/unit.js";
+import { contentHash } from "../../src/run-unit/hash.js";
+import type { RunUnit } from "../../src/run-unit/unit.js";
 
 /** Fixtures stay as .mjs in the source tree; tests run from the repo root. */
 export const ECHO_WORKER = resolve("test/runner/fixtures/echo-worker.mjs");

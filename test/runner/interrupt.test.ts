@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { describe, it } from "node:test";
 import type { ProgressSnapshot } from "../../src/runner/progress.js";
-import type { RunUnit } from "../../src/runner/unit.js";
+import type { RunUnit } from "../../src/run-unit/unit.js";
 import { isProcessAlive, RunStore } from "../../src/store/run-store.js";
 import { DRIVER, entries, tempDir, unit } from "./helpers.js";
 
@@ -18,10 +18,10 @@ interface Driver {
 }
 
 /** Start the driver script (a stand-in for `noiselab run`) on `units`. */
-function startDriver(storeDir: string, units: RunUnit[], processes: number, ready: (s: ProgressSnapshot) => boolean, detached = false): Driver {
+function startDriver(storeDir: string, units: RunUnit[], processes: number, ready: (s: ProgressSnapshot) => boolean, detached = false, env: Record<string, string> = {}): Driver {
   const unitsPath = join(storeDir, "..", `units-${Date.now()}.json`);
   writeFileSync(unitsPath, JSON.stringify(units));
-  const child = spawn(process.execPath, [DRIVER, storeDir, unitsPath, String(processes)], { stdio: ["ignore", "pipe", "inherit"], detached });
+  const child = spawn(process.execPath, [DRIVER, storeDir, unitsPath, String(processes)], { stdio: ["ignore", "pipe", "inherit"], detached, env: { ...process.env, ...env } });
   let lastLine = "";
   let onReady: (s: ProgressSnapshot) => void = () => {};
   const reached = new Promise<ProgressSnapshot>((resolve) => (onReady = resolve));
@@ -88,8 +88,9 @@ describe("interrupting a batch", () => {
     store.close();
   });
 
-  it("SIGTERM to the parent alone: workers are stopped by the parent", { timeout: 30_000 }, async () => {
-    const root = tempDir("sigterm");
+  for (const [signal, exitCode] of [["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+  it(`${signal} to the parent alone: workers are stopped by the parent`, { timeout: 30_000 }, async () => {
+    const root = tempDir(signal);
     const storeDir = join(root, "store");
     const pidDir = join(root, "pids");
     mkdirSync(pidDir);
@@ -97,10 +98,10 @@ describe("interrupting a batch", () => {
     const driver = startDriver(storeDir, slow, 2, (s) => s.running.length === 2);
     await driver.reached;
     await waitUntil(() => workerPids(pidDir).length === 2, 5000);
-    driver.child.kill("SIGTERM");
+    driver.child.kill(signal);
     const { code } = await driver.exited;
 
-    assert.equal(code, 143);
+    assert.equal(code, exitCode);
     assert.equal(workerPids(pidDir).length, 2);
     assert.ok(workerPids(pidDir).every((pid) => !isRunning(pid)));
     assert.deepEqual(entries(join(storeDir, "staging")), []);
@@ -109,6 +110,7 @@ describe("interrupting a batch", () => {
     assert.deepEqual(store.runsOf("exp"), []);
     store.close();
   });
+  }
 
   it("SIGKILL of the parent: orphaned workers exit, and a rerun completes every run exactly once", { timeout: 60_000 }, async () => {
     const root = tempDir("sigkill");
@@ -150,5 +152,24 @@ describe("interrupting a batch", () => {
     assert.deepEqual(entries(join(storeDir, "staging")), []);
     for (const u of units) assert.equal(readFileSync(store.artifactPath(u.key, "artifact.txt"), "utf8"), `${u.key}\n`);
     store.close();
+  });
+
+  it("SIGKILL of the parent right after it spawned a worker: the worker, reparented before its guard started, exits", { timeout: 30_000 }, async () => {
+    const root = tempDir("orphan");
+    const storeDir = join(root, "store");
+    const driver = startDriver(storeDir, [unit("exp", "slow", { sleepMs: 60_000 })], 1, () => false, false, { DRIVER_DIE_ON_SPAWN: "1" });
+    assert.equal((await driver.exited).signal, "SIGKILL");
+    // The worker's command line names its staging dir, inside the store.
+    const workers = () =>
+      readdirSync("/proc")
+        .filter((pid) => /^\d+$/.test(pid))
+        .filter((pid) => {
+          try {
+            return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(storeDir) && isRunning(Number(pid));
+          } catch {
+            return false;
+          }
+        });
+    assert.ok(await waitUntil(() => workers().length === 0, 5000), `orphaned worker(s) ${workers().join(", ")} still running`);
   });
 });

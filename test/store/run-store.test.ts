@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { InputError } from "../../src/errors.js";
-import { RunStore } from "../../src/store/run-store.js";
+import { ExperimentConflictError, RunStore } from "../../src/store/run-store.js";
 import type { RunTiming } from "../../src/store/run-store.js";
 import { SCHEMA_VERSION } from "../../src/store/schema.js";
-import type { RunUnit, WorkerResult } from "../../src/runner/unit.js";
+import type { RunUnit, WorkerResult } from "../../src/run-unit/unit.js";
 import { deadPid, entries, tempDir, unit } from "../runner/helpers.js";
 
 const timing: RunTiming = { startedAt: new Date("2024-01-01T00:00:00Z"), finishedAt: new Date("2024-01-01T00:00:02Z"), wallSeconds: 2 };
@@ -71,12 +71,17 @@ describe("RunStore", () => {
     assert.throws(() => RunStore.open(garbage), (err: Error) => err instanceof InputError && err.message.includes("noiselab.sqlite"));
   });
 
-  it("keeps an experiment's creation time when its spec is updated", async () => {
+  it("keeps an experiment defined again with an equal spec, and refuses another spec under its name", async () => {
     const store = openStore();
     const created = store.getExperiment("exp")?.created;
     await new Promise((done) => setTimeout(done, 5));
-    store.defineExperiment("exp", { variants: ["IMPL"] });
-    assert.deepEqual(store.getExperiment("exp"), { name: "exp", spec: { variants: ["IMPL"] }, created, done: 0, failed: 0 });
+    store.defineExperiment("exp", { variants: ["ALGO"] });
+    assert.deepEqual(store.getExperiment("exp"), { name: "exp", spec: { variants: ["ALGO"] }, created, done: 0, failed: 0 });
+    assert.throws(
+      () => store.defineExperiment("exp", { variants: ["IMPL"], replicates: 3 }),
+      (err: Error) => err instanceof ExperimentConflictError && err instanceof InputError && /differs in replicates, variants/.test(err.message),
+    );
+    assert.deepEqual(store.getExperiment("exp")?.spec, { variants: ["ALGO"] });
     assert.equal(store.getExperiment("missing"), undefined);
     store.close();
   });

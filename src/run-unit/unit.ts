@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /**
@@ -35,6 +35,8 @@ export const UNIT_FILE = "unit.json";
 export const RESULT_FILE = "result.json";
 /** Written by the store just before a run is committed: timing and the committing pid. */
 export const RECORD_FILE = "run.json";
+/** What a failing worker writes before it exits non-zero: `{ "error": "the cause, one line" }`. */
+export const ERROR_FILE = "error.json";
 /** stdout lines of the worker that were not progress reports. */
 export const STDOUT_LOG = "stdout.log";
 export const STDERR_LOG = "stderr.log";
@@ -69,6 +71,22 @@ export function readWorkerResult(dir: string): WorkerResult {
     }
   }
   return parsed as WorkerResult;
+}
+
+/** The cause a failed worker reported in `<dir>/error.json`, or undefined when it left none (or garbage). */
+export function readWorkerError(dir: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(join(dir, ERROR_FILE), "utf8"));
+    return isRecord(parsed) && typeof parsed.error === "string" && parsed.error.trim() !== "" ? parsed.error.trim().split("\n")[0] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes `<dir>/error.json` for the parent to read: the first line of the error's message. */
+export function writeWorkerError(dir: string, err: unknown): void {
+  const message = err instanceof Error ? `${err.message.split("\n")[0]}` : String(err);
+  writeFileSync(join(dir, ERROR_FILE), `${JSON.stringify({ error: message })}\n`);
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
-import { canonicalJson, contentHash } from "../../src/runner/hash.js";
+import { canonicalJson, contentHash } from "../../src/run-unit/hash.js";
 
 describe("canonicalJson", () => {
   it("sorts keys at every depth and writes no whitespace", () => {

@@ -1,0 +1,12 @@
+// Writes examples/<preset>.yaml for every preset: what `noiselab run <preset> --print-spec` prints.
+// Run after `npm run build`, whenever a preset changes: node scripts/write-examples.mjs
+// (test/e2e/conventions.test.ts fails while a file is out of date).
+import { mkdirSync, writeFileSync } from "node:fs";
+
+const { PRESETS } = await import("../dist/src/experiment/presets.js");
+const { resolveSpec, specYaml } = await import("../dist/src/cli/run.js");
+mkdirSync("examples", { recursive: true });
+for (const name of Object.keys(PRESETS)) {
+  writeFileSync(`examples/${name}.yaml`, specYaml(resolveSpec(name, {})));
+  console.log(`examples/${name}.yaml`);
+}
