@@ -6,7 +6,7 @@ import type { AnalysisReport } from "../metrics/analyze.js";
 import type { VariantComparison } from "../metrics/compare.js";
 import type { Chart } from "./charts.js";
 import type { Block, Table } from "./document.js";
-import { MISSING } from "./format.js";
+import { BROWN_FORSYTHE_UNDEFINED, MISSING } from "./format.js";
 
 /** What `noiselab analyze` outputs: the report plus the input files it came from. */
 export interface AnalyzeOutput extends AnalysisReport {
@@ -106,7 +106,8 @@ export function analysisDocument(o: AnalyzeOutput): Block[] {
         "Comparison: --pred (A) vs --compare (B)",
         ["accuracy std A", "accuracy std B", "variance: Brown–Forsythe p", "variance: permutation p", "mean churn A", "mean churn B", "churn: permutation p"],
         [[num(c.accuracyStd.a), num(c.accuracyStd.b), p(c.accuracyVarianceBrownForsythe.pValue), p(c.accuracyVariancePermutation.pValue), num(c.churnMean.a), num(c.churnMean.b), p(c.churnPermutation.pValue)]],
-        "Two-sided p-values. The churn test permutes replicate pairs, which share replicates, so read it as approximate.",
+        "Two-sided p-values. The churn test permutes replicate pairs, which share replicates, so read it as approximate." +
+          (Number.isNaN(c.accuracyVarianceBrownForsythe.pValue) ? ` ${BROWN_FORSYTHE_UNDEFINED}` : ""),
       ),
     );
   }

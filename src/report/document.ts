@@ -5,7 +5,7 @@
  */
 import type { ComparisonSummary, ControlCheck, ExperimentReport, GroupSummary } from "./build.js";
 import { determinismBlocks } from "./determinism.js";
-import { fixed, interval, MISSING, percent, plusMinus, pValue, shortHash, times } from "./format.js";
+import { BROWN_FORSYTHE_UNDEFINED, fixed, interval, MISSING, percent, plusMinus, pValue, shortHash, times } from "./format.js";
 
 export interface Table {
   headers: string[];
@@ -154,6 +154,7 @@ function comparisonSection(report: ExperimentReport): Block[] {
       report.comparisons.map(comparisonRow),
       [false, false, false, true, true, true, true, true, true, true],
     ),
+    ...(report.comparisons.some((c) => c.result !== null && c.result.accuracyVarianceBrownForsythe.pValue === null) ? [paragraph(BROWN_FORSYTHE_UNDEFINED)] : []),
     ...(skipped.length > 0 ? [{ kind: "list", items: skipped.map((c) => `${c.model}: ${c.a} vs ${c.b} not tested: ${c.skipped}.`) } as Block] : []),
   ];
 }
