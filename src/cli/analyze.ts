@@ -11,7 +11,6 @@ import type { CsvHeaderMode, CsvIndexMode, NumericCsvOptions } from "../io/csv.j
 import { readCsv, readNumericCsv } from "../io/csv.js";
 import type { NpyArray } from "../io/npy.js";
 import { readNpy } from "../io/npy.js";
-import { writeFileAtomic } from "../io/files.js";
 import { readSafetensors } from "../io/safetensors.js";
 import { analyzeReplicates } from "../metrics/analyze.js";
 import type { ReplicateSet } from "../metrics/replicates.js";
@@ -21,10 +20,11 @@ import type { Attributes } from "../metrics/subgroups.js";
 import type { WeightReplicate } from "../metrics/weights.js";
 import type { AnalyzeOutput } from "../report/analysis.js";
 import { analysisCharts, analysisDocument } from "../report/analysis.js";
-import { renderHtmlPage } from "../report/html.js";
-import { renderMarkdownBlocks } from "../report/markdown.js";
+import { renderHtmlPage } from "../document/html.js";
+import { renderMarkdownBlocks } from "../document/markdown.js";
 import { choiceOption, helpText, intOption, parseArgs } from "./args.js";
 import type { Command } from "./command.js";
+import { STDOUT, writeOutput } from "./output.js";
 
 /** More classes than any classifier noiselab measures; a larger count is a stray value, not a class. */
 const MAX_CLASSES = 100_000;
@@ -40,7 +40,7 @@ const specs = {
   "include-buffers": { type: "boolean", description: "include buffers (BatchNorm running stats) in weight distances" },
   classes: { type: "string", valueName: "C", description: `number of classes, at most ${MAX_CLASSES} (default: from the scores, else the largest label + 1)` },
   format: { type: "string", valueName: "json|md|html", description: "output format (default json)" },
-  out: { type: "string", valueName: "FILE", description: "write the report here (atomically) instead of stdout" },
+  out: { type: "string", valueName: "FILE", description: "write the report here (atomically); - or none: stdout" },
   top: { type: "string", valueName: "K", description: "number of most unstable examples to list (default 10)" },
   seed: { type: "string", valueName: "S", description: "seed of the bootstrap resampling (default 0)" },
 } as const;
@@ -236,15 +236,7 @@ export const analyzeCommand: Command = {
         : format === "md"
           ? renderMarkdownBlocks(analysisDocument(output))
           : await renderHtmlPage("noiselab analyze", analysisDocument(output), analysisCharts(output));
-    if (options.out === undefined) {
-      process.stdout.write(text);
-      return 0;
-    }
-    try {
-      writeFileAtomic(options.out, text);
-    } catch (err) {
-      throw new InputError(`${options.out}: cannot write the report (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-    }
+    writeOutput(options.out ?? STDOUT, text);
     return 0;
   },
 };

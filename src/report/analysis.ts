@@ -4,9 +4,10 @@
  */
 import type { AnalysisReport } from "../metrics/analyze.js";
 import type { VariantComparison } from "../metrics/compare.js";
-import type { Chart } from "./charts.js";
-import type { Block, Table } from "./document.js";
-import { BROWN_FORSYTHE_UNDEFINED, MISSING } from "./format.js";
+import type { Block, Table } from "../document/blocks.js";
+import { MISSING } from "../document/blocks.js";
+import type { Chart } from "../document/charts.js";
+import { BROWN_FORSYTHE_UNDEFINED } from "./format.js";
 
 /** What `noiselab analyze` outputs: the report plus the input files it came from. */
 export interface AnalyzeOutput extends AnalysisReport {

@@ -1,8 +1,7 @@
 // Number formatting shared by the Markdown and HTML renderers, so that both
 // show the same digits (the tests recompute the table cells with these rules).
 
-/** Placeholder for a value that is undefined (fewer than 2 runs, a zero denominator). */
-export const MISSING = "—";
+import { MISSING } from "../document/blocks.js";
 
 /** `x` with `digits` decimals, or MISSING for null or NaN; a value that rounds to zero has no minus sign. */
 export function fixed(x: number | null | undefined, digits: number): string {
