@@ -21,14 +21,16 @@ export interface Chart<Id extends string = string> {
 /** Fonts in order of preference; DejaVu Sans ships with most Linux systems, the rest elsewhere. */
 const FONT = "DejaVu Sans, Helvetica, Arial, sans-serif";
 
-/** The number format of every quantitative axis: up to 6 significant digits, no trailing zeros. */
-export const AXIS_FORMAT = "~g";
+/** The number format of every quantitative axis: significant digits in fixed notation (never "9e+1"), no trailing zeros. */
+export const AXIS_FORMAT = "~r";
 
 const CONFIG: Config = {
   font: FONT,
   background: "white",
   axis: { labelFontSize: 12, titleFontSize: 13, titleFontWeight: "normal", labelLimit: 240 },
   axisQuantitative: { format: AXIS_FORMAT },
+  // Category labels slanted, not vertical: readable, and they take less height.
+  axisBand: { labelAngle: -35 },
   legend: { labelFontSize: 12, titleFontSize: 13, titleFontWeight: "normal", labelLimit: 0, symbolSize: 120 },
   header: { labelFontSize: 13, titleFontSize: 13, titleFontWeight: "normal", labelLimit: 0 },
   title: { fontSize: 14, fontWeight: "normal" },

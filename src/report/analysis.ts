@@ -7,6 +7,7 @@ import type { VariantComparison } from "../metrics/compare.js";
 import type { Block, Table } from "../document/blocks.js";
 import { MISSING } from "../document/blocks.js";
 import type { Chart } from "../document/charts.js";
+import { magnitudeScale } from "../document/charts.js";
 import { BROWN_FORSYTHE_UNDEFINED } from "./format.js";
 
 /** What `noiselab analyze` outputs: the report plus the input files it came from. */
@@ -159,7 +160,7 @@ export function analysisCharts(o: AnalyzeOutput): Chart[] {
         mark: "bar",
         encoding: {
           x: { field: "bin", type: "ordinal", sort: null, title: "d(x)" },
-          y: { field: "count", type: "quantitative", title: "examples", scale: { type: "symlog" } },
+          y: { field: "count", type: "quantitative", title: "examples", ...magnitudeScale(bins.map((b) => b.count)) },
         },
       },
     },

@@ -249,17 +249,17 @@ function disagreement(report: ExperimentReport): ReportChart | null {
   return {
     id: "disagreement",
     title: "Per-example disagreement",
-    caption: "Histogram of d(x), the share of replicate pairs that disagree on a test example (its mean is the mean churn). Symlog count axis: most examples have d(x) = 0.",
+    caption: "Histogram of d(x), the share of replicate pairs that disagree on a test example (its mean is the mean churn). Symlog count axis where the counts span orders of magnitude: most examples have d(x) = 0.",
     spec: {
       data: { values: rows },
       facet: modelByVariantFacet(report),
       spec: {
-        width: 180,
+        width: 240,
         height: 120,
         mark: "bar",
         encoding: {
           x: { field: "bin", type: "ordinal", sort: bins, title: "d(x)" },
-          y: { field: "count", type: "quantitative", title: "examples", scale: { type: "symlog" } },
+          y: { field: "count", type: "quantitative", title: "examples", ...magnitudeScale(rows.map((r) => r.count as number)) },
         },
       },
     },

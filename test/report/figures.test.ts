@@ -81,6 +81,9 @@ test("values that span orders of magnitude get a symlog axis with a tick per pow
     assert.match(svg, />0\.001</, "a decade tick in the axis format");
     assert.doesNotMatch(svg, />1e\+\d</, "no exponent ticks");
     assert.match(svg, /<text[^>]*>0<\/text>/, "CONTROL's 0 is written on the chart");
+    for (const chart of reportCharts(buildReport(syntheticResults(), OPTIONS))) {
+      assert.doesNotMatch(await renderChartSvg(chart), />\d(\.\d+)?e[+-]\d+</, `${chart.id}: ticks in one fixed-notation format`);
+    }
   } finally {
     FLIP_RATE.IMPL = saved;
   }
