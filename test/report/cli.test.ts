@@ -42,7 +42,7 @@ test("an unwritable report --out is one line and exit 2, and writes nothing", ()
   assert.match(r.stderr, /^noiselab report: .*a-file\/report: cannot write the report \(E[A-Z]+ at .*\)\n$/);
 });
 
-test("report --format csv writes the tidy tables; analyze and check --out - write to stdout", () => {
+test("report --format csv writes the tidy tables; analyze, check and overhead --out - write to stdout", () => {
   const prefix = join(dir, "tidy");
   const r = noiselab(["report", "tiny", "--store", store, "--out", prefix, "--format", "csv"], dir);
   assert.equal(r.status, 0, r.stderr);
@@ -62,6 +62,10 @@ test("report --format csv writes the tidy tables; analyze and check --out - writ
   assert.equal(check.status, 0, check.stderr);
   assert.equal(JSON.parse(check.stdout).format, "noiselab-check");
   assert.match(check.stderr, /^noiselab check: smallcnn/);
-  assert.ok(!existsSync(join(dir, "-")));
+  const overhead = noiselab(["overhead", "--models", "mediumcnn-k1", "--input", "8", "--batch", "2", "--repeats", "1", "--steps", "1", "--warmup", "0", "--out", "-"], dir);
+  assert.equal(overhead.status, 0, overhead.stderr);
+  assert.equal(JSON.parse(overhead.stdout).models[0].id, "mediumcnn-k1");
+  assert.match(overhead.stderr, /# Cost of determinism \(noiselab overhead\)/);
+  assert.ok(!existsSync(join(dir, "-")) && !existsSync(join(dir, "-.json")));
   assert.ok(readFileSync(`${prefix}-runs.csv`, "utf8").startsWith("experiment,model,variant,replicate,run,key,status,epoch,accuracy,"));
 });
