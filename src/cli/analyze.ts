@@ -7,10 +7,10 @@
  */
 import { extname } from "node:path";
 import { InputError } from "../errors.js";
-import { readCsv } from "../io/csv.js";
+import type { CsvHeaderMode, CsvIndexMode, NumericCsvOptions } from "../io/csv.js";
+import { readCsv, readNumericCsv } from "../io/csv.js";
 import type { NpyArray } from "../io/npy.js";
 import { readNpy } from "../io/npy.js";
-import { writeFileAtomic } from "../io/files.js";
 import { readSafetensors } from "../io/safetensors.js";
 import { analyzeReplicates } from "../metrics/analyze.js";
 import type { ReplicateSet } from "../metrics/replicates.js";
@@ -20,10 +20,14 @@ import type { Attributes } from "../metrics/subgroups.js";
 import type { WeightReplicate } from "../metrics/weights.js";
 import type { AnalyzeOutput } from "../report/analysis.js";
 import { analysisCharts, analysisDocument } from "../report/analysis.js";
-import { renderHtmlPage } from "../report/html.js";
-import { renderMarkdownBlocks } from "../report/markdown.js";
+import { renderHtmlPage } from "../document/html.js";
+import { renderMarkdownBlocks } from "../document/markdown.js";
 import { choiceOption, helpText, intOption, parseArgs } from "./args.js";
 import type { Command } from "./command.js";
+import { STDOUT, writeOutput } from "./output.js";
+
+/** More classes than any classifier noiselab measures; a larger count is a stray value, not a class. */
+const MAX_CLASSES = 100_000;
 
 const specs = {
   pred: { type: "list", valueName: "FILE", description: "predictions of each replicate: labels (int .npy [n], .csv with one column) or class scores (float .npy [n, C], .csv with C columns)" },
@@ -31,10 +35,12 @@ const specs = {
   groups: { type: "string", valueName: "FILE", description: "sensitive attributes: .csv with one column per attribute and one row per example" },
   weights: { type: "list", valueName: "FILE", description: "weights of each replicate, .safetensors or .npy" },
   compare: { type: "list", valueName: "FILE", description: "predictions of a second set of replicates (another variant) on the same examples: tests whether the two differ in accuracy variance and in churn" },
+  "csv-header": { type: "string", valueName: "auto|yes|no", description: "whether the first line of a .csv is column names (default auto: yes when a cell of it is not a number; a first line 0 or 0,1,… is refused as ambiguous)" },
+  "csv-index": { type: "string", valueName: "auto|yes|no", description: "whether the first column of a .csv is an index to drop (default auto: yes when its name is empty, as pandas writes it; a column 0, 1, …, n−1 is refused as ambiguous)" },
   "include-buffers": { type: "boolean", description: "include buffers (BatchNorm running stats) in weight distances" },
-  classes: { type: "string", valueName: "C", description: "number of classes (default: from the scores, else the largest class seen + 1)" },
+  classes: { type: "string", valueName: "C", description: `number of classes, at most ${MAX_CLASSES} (default: from the scores, else the largest label + 1)` },
   format: { type: "string", valueName: "json|md|html", description: "output format (default json)" },
-  out: { type: "string", valueName: "FILE", description: "write the report here (atomically) instead of stdout" },
+  out: { type: "string", valueName: "FILE", description: "write the report here (atomically); - or none: stdout" },
   top: { type: "string", valueName: "K", description: "number of most unstable examples to list (default 10)" },
   seed: { type: "string", valueName: "S", description: "seed of the bootstrap resampling (default 0)" },
 } as const;
@@ -68,36 +74,49 @@ function loadNpy(file: string, what: string): Loaded {
   throw new InputError(`${file}: expected shape [n] (${what}) or [n, C] (scores), got [${a.shape.join(", ")}]`);
 }
 
-function loadCsv(file: string, what: string): Loaded {
-  const table = readCsv(file);
-  const columns = table.header.length;
-  const values = new Float64Array(table.rows.length * columns);
-  table.rows.forEach((row, r) => {
-    row.forEach((cell, c) => {
-      const v = cell.trim() === "" ? NaN : Number(cell);
-      if (Number.isNaN(v) && !/^\s*nan\s*$/i.test(cell)) {
-        throw new InputError(`${file}: row ${r + 1}, column "${table.header[c]}": "${cell}" is not a number`);
-      }
-      values[r * columns + c] = v;
-    });
-  });
-  if (columns === 1) return { kind: "labels", values: toIntegers(values, file, what) };
-  return { kind: "scores", values, numClasses: columns };
+function loadCsv(file: string, what: string, csv: NumericCsvOptions): Loaded {
+  const table = readNumericCsv(file, csv);
+  if (table.width === 1) return { kind: "labels", values: toIntegers(table.values, file, what) };
+  return { kind: "scores", values: table.values, numClasses: table.width };
 }
 
-function loadArray(file: string, what: string): Loaded {
+function loadArray(file: string, what: string, csv: NumericCsvOptions): Loaded {
   const ext = extname(file).toLowerCase();
   if (ext === ".npy") return loadNpy(file, what);
-  if (ext === ".csv") return loadCsv(file, what);
+  if (ext === ".csv") return loadCsv(file, what, csv);
   throw new InputError(`${file}: unsupported file type "${ext}" (use .npy or .csv)`);
 }
 
-function loadReplicates(predFiles: string[], labelFile: string, classesOption: number | undefined): ReplicateSet {
-  const labelsLoaded = loadArray(labelFile, "labels");
+/** The first value of `values` outside [0, limit), or -1. */
+function firstOutOfRange(values: Int32Array, limit: number): number {
+  for (let i = 0; i < values.length; i++) if (values[i] < 0 || values[i] >= limit) return i;
+  return -1;
+}
+
+/**
+ * The class count: `--classes`, else the largest label + 1. Labels above
+ * MAX_CLASSES are refused, and so are predicted classes outside the count,
+ * so that one stray value cannot make a hundred thousand empty classes.
+ */
+function classCount(labels: Int32Array, labelFile: string, classesOption: number | undefined): number {
+  if (classesOption !== undefined) {
+    const bad = firstOutOfRange(labels, classesOption);
+    if (bad >= 0) throw new InputError(`${labelFile}: label ${labels[bad]} at example ${bad} is out of range [0, ${classesOption}) of --classes ${classesOption}`);
+    return classesOption;
+  }
+  const bad = firstOutOfRange(labels, MAX_CLASSES);
+  if (bad >= 0) {
+    throw new InputError(`${labelFile}: label ${labels[bad]} at example ${bad} is out of range [0, ${MAX_CLASSES}); labels are class indices`);
+  }
+  return labels.reduce((m, v) => Math.max(m, v), 0) + 1;
+}
+
+function loadReplicates(predFiles: string[], labelFile: string, classesOption: number | undefined, csv: NumericCsvOptions): ReplicateSet {
+  const labelsLoaded = loadArray(labelFile, "labels", csv);
   if (labelsLoaded.kind !== "labels") throw new InputError(`${labelFile}: labels must be one integer per example, got a [n, C] array`);
   const labels = labelsLoaded.values;
   const n = labels.length;
-  const loaded = predFiles.map((f) => loadArray(f, "predicted labels"));
+  const loaded = predFiles.map((f) => loadArray(f, "predicted labels", csv));
   const kind = loaded[0].kind;
   loaded.forEach((l, r) => {
     if (l.kind !== kind) throw new InputError(`${predFiles[r]}: holds ${l.kind}, but ${predFiles[0]} holds ${kind}; give all replicates the same kind`);
@@ -117,13 +136,22 @@ function loadReplicates(predFiles: string[], labelFile: string, classesOption: n
     return replicatesFromScores(labels, scores.map((s) => s.values), numClasses, names);
   }
   const predictions = loaded.map((l) => l.values as Int32Array);
-  let largest = 0;
-  for (const a of [labels, ...predictions]) for (const v of a) largest = Math.max(largest, v);
-  return { labels, predictions, numClasses: classesOption ?? largest + 1 };
+  const numClasses = classCount(labels, labelFile, classesOption);
+  predictions.forEach((p, r) => {
+    const bad = firstOutOfRange(p, numClasses);
+    if (bad < 0) return;
+    const source = classesOption === undefined ? `the classes of ${labelFile}` : `--classes ${classesOption}`;
+    const hint = classesOption === undefined ? "; pass --classes C if the test set lacks some classes" : "";
+    throw new InputError(`${predFiles[r]}: predicted class ${p[bad]} at example ${bad} is out of range [0, ${numClasses}) of ${source}${hint}`);
+  });
+  return { labels, predictions, numClasses };
 }
 
+/** Sensitive attributes, one column each; a first column with an empty name is pandas' index and is dropped. */
 function loadGroups(file: string, n: number): Attributes {
-  const table = readCsv(file);
+  const read = readCsv(file);
+  const index = read.header.length >= 2 && read.header[0].trim() === "";
+  const table = index ? { header: read.header.slice(1), rows: read.rows.map((row) => row.slice(1)) } : read;
   if (table.rows.length !== n) throw new InputError(`${file}: ${table.rows.length} rows, but there are ${n} examples`);
   const attributes: Attributes = {};
   table.header.forEach((name, c) => {
@@ -169,17 +197,22 @@ export const analyzeCommand: Command = {
     const topK = intOption(options.top, "top", 10, 0);
     const seed = intOption(options.seed, "seed", 0, 0);
     const classes = options.classes === undefined ? undefined : intOption(options.classes, "classes", 0, 1);
+    if (classes !== undefined && classes > MAX_CLASSES) throw new InputError(`--classes must be at most ${MAX_CLASSES}, got ${classes}`);
+    const csv: NumericCsvOptions = {
+      header: choiceOption<CsvHeaderMode>(options["csv-header"], "csv-header", ["auto", "yes", "no"], "auto"),
+      index: choiceOption<CsvIndexMode>(options["csv-index"], "csv-index", ["auto", "yes", "no"], "auto"),
+    };
     const weightFiles = options.weights;
     if (weightFiles !== undefined && weightFiles.length < 2) {
       throw new InputError(`${weightFiles[0]}: a single weights file; weight distances need at least 2`);
     }
 
-    const set = loadReplicates(predFiles, options.labels, classes);
+    const set = loadReplicates(predFiles, options.labels, classes, csv);
     const compareFiles = options.compare;
     if (compareFiles !== undefined && compareFiles.length < 2) {
       throw new InputError(`${compareFiles[0]}: a single --compare file; a comparison needs at least 2 replicates`);
     }
-    const other = compareFiles === undefined ? undefined : loadReplicates(compareFiles, options.labels, set.numClasses);
+    const other = compareFiles === undefined ? undefined : loadReplicates(compareFiles, options.labels, set.numClasses, csv);
     const attributes = options.groups !== undefined ? loadGroups(options.groups, set.labels.length) : undefined;
     const weights = weightFiles?.map(loadWeights);
     const report = analyzeReplicates(set, {
@@ -203,15 +236,7 @@ export const analyzeCommand: Command = {
         : format === "md"
           ? renderMarkdownBlocks(analysisDocument(output))
           : await renderHtmlPage("noiselab analyze", analysisDocument(output), analysisCharts(output));
-    if (options.out === undefined) {
-      process.stdout.write(text);
-      return 0;
-    }
-    try {
-      writeFileAtomic(options.out, text);
-    } catch (err) {
-      throw new InputError(`${options.out}: cannot write the report (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-    }
+    writeOutput(options.out ?? STDOUT, text);
     return 0;
   },
 };

@@ -12,7 +12,7 @@ import { parseVariant } from "../noise/index.js";
 import { Normalizer, datasetTensors } from "../train/batches.js";
 import type { ModelConfig } from "../train/config.js";
 import { createModelForDataset } from "../train/model.js";
-import { writeFileAtomic } from "../io/files.js";
+import { STDOUT, writeOutput } from "./output.js";
 import * as torch from "../torch/index.js";
 import { helpText, intOption, parseArgs } from "./args.js";
 import type { Command } from "./command.js";
@@ -31,7 +31,7 @@ const options = {
   device: { type: "string", valueName: "DEVICE", description: "cpu, cuda or cuda:N (default cpu)" },
   threads: { type: "string", valueName: "N", description: "intra-op threads (default 1)" },
   json: { type: "boolean", description: "print the result as JSON" },
-  out: { type: "string", valueName: "FILE", description: "also write the JSON result to FILE (noiselab report --check FILE includes it)" },
+  out: { type: "string", valueName: "FILE", description: "also write the JSON result to FILE (noiselab report --check FILE includes it); - writes it to stdout, and the summary to stderr" },
 } as const;
 
 const usage = "noiselab check <model|spec.yaml|preset> [options]";
@@ -154,9 +154,10 @@ export const checkCommand: Command = {
       lines = describeResult(result);
       deterministic = result.deterministic;
     }
-    if (o.out) writeFileAtomic(o.out, JSON.stringify(output, null, 2));
-    if (o.json) console.log(JSON.stringify(output, null, 2));
-    else console.log([header, ...lines].join("\n"));
+    if (o.out) writeOutput(o.out, JSON.stringify(output, null, 2) + (o.out === STDOUT ? "\n" : ""));
+    // With --out -, stdout holds the JSON alone; the summary goes to stderr.
+    if (o.json && o.out !== STDOUT) console.log(JSON.stringify(output, null, 2));
+    else if (!o.json) (o.out === STDOUT ? console.error : console.log)([header, ...lines].join("\n"));
     return deterministic ? 0 : 1;
   },
 };

@@ -1,5 +1,5 @@
 import { InputError } from "../errors.js";
-import { writeFileAtomic } from "../io/files.js";
+import { STDOUT, writeOutput } from "./output.js";
 import { MEDIUMCNN_SWEEP, overheadModelNames, resolveModels } from "../overhead/models.js";
 import { renderOverheadHtml, renderOverheadJson, renderOverheadMarkdown } from "../overhead/render.js";
 import { runOverhead } from "../overhead/run.js";
@@ -19,7 +19,7 @@ const options = {
   profile: { type: "boolean", description: "also profile S steps per model and list the top-20 operators, default vs deterministic" },
   "deterministic-pooling": { type: "boolean", description: "build models with a plain mean over H×W instead of adaptive average pooling" },
   json: { type: "boolean", description: "print the result as JSON instead of tables" },
-  out: { type: "string", valueName: "PREFIX", description: "also write PREFIX.md, PREFIX.html (with the charts) and PREFIX.json" },
+  out: { type: "string", valueName: "PREFIX", description: "also write PREFIX.md, PREFIX.html (with the charts) and PREFIX.json; - writes the JSON to stdout, and the Markdown to stderr" },
 } as const;
 
 const USAGE = "noiselab overhead [--models NAME…] [--device cpu|cuda] [--batch B] [--input SIZE] [--threads N] [--repeats R] [--steps S] [--warmup W] [--profile] [--json] [--out PREFIX]";
@@ -59,6 +59,12 @@ export const overheadCommand: Command = {
       log: (line) => console.error(line),
     });
     const markdown = renderOverheadMarkdown(result);
+    if (o.out === STDOUT) {
+      // stdout holds the JSON (what noiselab report --overhead reads); the Markdown goes to stderr.
+      writeOutput(STDOUT, renderOverheadJson(result));
+      process.stderr.write(markdown);
+      return result.models.some((m) => m.status === "error") ? 1 : 0;
+    }
     if (o.out !== undefined) {
       // Rendered first, written last: a failure leaves no partial set of files.
       const files: [string, string][] = [
@@ -66,7 +72,7 @@ export const overheadCommand: Command = {
         [`${o.out}.html`, await renderOverheadHtml(result)],
         [`${o.out}.json`, renderOverheadJson(result)],
       ];
-      for (const [path, contents] of files) writeFileAtomic(path, contents);
+      for (const [path, contents] of files) writeOutput(path, contents);
       console.error(`wrote ${files.map(([path]) => path).join(", ")}`);
     }
     process.stdout.write(o.json ? renderOverheadJson(result) : markdown);

@@ -36,7 +36,10 @@ function absoluteDeviationsFromMedian(xs: ArrayLike<number>): Float64Array {
 /**
  * Brown–Forsythe test for equal variances across groups:
  * F = (N−k)/(k−1) · Σ n_i (z̄_i − z̄)² / Σ_i Σ_j (z_ij − z̄_i)², z_ij = |y_ij − median_i|,
- * with p = P(F(k−1, N−k) > F). Each group needs at least 2 values.
+ * with p = P(F(k−1, N−k) > F). Each group needs at least 2 values. The
+ * statistic and p are NaN (undefined) when every group has 2 values, or the
+ * deviations are constant within every group but differ between groups: use
+ * at least 3 values per group.
  */
 export function brownForsythe(groups: ArrayLike<number>[]): BrownForsytheResult {
   const k = groups.length;
@@ -52,8 +55,13 @@ export function brownForsythe(groups: ArrayLike<number>[]): BrownForsytheResult 
   }
   const df1 = k - 1;
   const df2 = total - k;
+  // With 2 values a group's two deviations are equal (both lie equally far
+  // from their median), so with 2 values per group, or constant deviations
+  // that differ between groups, F has no denominator: undefined. (Computed,
+  // such a `within` is rounding residue, not exactly 0.)
+  if (z.every((g) => g.length <= 2) || (within === 0 && between > 0)) return { statistic: NaN, df1, df2, pValue: NaN };
   // Equal, constant groups have no spread at all: no evidence of a difference.
-  const statistic = within > 0 ? (df2 / df1) * (between / within) : between > 0 ? Infinity : 0;
+  const statistic = within > 0 ? (df2 / df1) * (between / within) : 0;
   return { statistic, df1, df2, pValue: fSurvival(statistic, df1, df2) };
 }
 

@@ -23,6 +23,8 @@ export function perClassAccuracy(set: ReplicateSet): Float64Array {
 export interface ClassStability {
   class: number;
   count: number;
+  /** This class's accuracy in each replicate. */
+  perReplicate: number[];
   mean: number;
   /** Sample std (ddof=1) across replicates of this class's accuracy. */
   std: number;
@@ -47,7 +49,7 @@ export function perClassReport(set: ReplicateSet, overallStd: number): PerClassR
   for (let c = 0; c < set.numClasses; c++) {
     if (support[c] === 0) continue;
     const row = matrix.subarray(c * count, (c + 1) * count);
-    classes.push({ class: c, count: support[c], mean: mean(row), std: std(row, 1) });
+    classes.push({ class: c, count: support[c], perReplicate: Array.from(row), mean: mean(row), std: std(row, 1) });
   }
   let maxClass = classes[0];
   for (const c of classes) if (c.std > maxClass.std) maxClass = c;

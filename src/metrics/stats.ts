@@ -8,12 +8,18 @@
 
 import type { Rng } from "../random.js";
 
-/** Arithmetic mean; NaN for an empty sample. */
+/**
+ * Arithmetic mean; NaN for an empty sample. Summed as deviations from the
+ * first value, so that identical values have exactly that value as their
+ * mean (a plain sum of three 0.1 divided by 3 is 0.10000000000000002), and so
+ * a std of exactly 0 and no residue in differences of means.
+ */
 export function mean(xs: ArrayLike<number>): number {
   if (xs.length === 0) return NaN;
+  const first = xs[0];
   let sum = 0;
-  for (let i = 0; i < xs.length; i++) sum += xs[i];
-  return sum / xs.length;
+  for (let i = 1; i < xs.length; i++) sum += xs[i] - first;
+  return first + sum / xs.length;
 }
 
 /**

@@ -3,7 +3,7 @@
 // network) and Figure 8 (top operators, default and deterministic side by side).
 import type { TopLevelSpec } from "vega-lite";
 import type { ModelOverhead, OverheadResult } from "./run.js";
-import type { Chart } from "../report/charts.js";
+import type { Chart } from "../document/charts.js";
 
 export type OverheadChart = Chart<"fig9a" | "fig9b" | "fig8">;
 

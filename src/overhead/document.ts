@@ -1,7 +1,7 @@
 // The overhead result as format-neutral blocks (the report's Block type), so
 // that the terminal/Markdown output and the HTML page show the same tables.
-import type { Block, Table } from "../report/document.js";
-import { MISSING } from "../report/format.js";
+import type { Block, Table } from "../document/blocks.js";
+import { MISSING } from "../document/blocks.js";
 import type { OperatorComparison } from "./operators.js";
 import type { ConfigSummary, RatioEstimate } from "./summary.js";
 import type { ModelOverhead, OverheadResult } from "./run.js";

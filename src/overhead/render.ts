@@ -1,12 +1,27 @@
 // The overhead result as Markdown (also the terminal output), as a
-// self-contained HTML page with the charts inlined as SVG, and as JSON.
+// self-contained HTML page with the charts inlined as SVG, and as JSON; and
+// what other pages (the experiment report) show of it. This is the module
+// through which the rest of noiselab reads and shows overhead results.
+import type { Block } from "../document/blocks.js";
+import { renderHtmlPage } from "../document/html.js";
+import { renderMarkdownBlocks } from "../document/markdown.js";
 import { InputError } from "../errors.js";
 import { readJsonInput } from "../io/files.js";
-import { renderHtmlPage } from "../report/html.js";
-import { renderMarkdownBlocks } from "../report/markdown.js";
 import { overheadCharts } from "./charts.js";
-import { overheadDocument } from "./document.js";
+import { configurationTable, overheadDocument, summaryTable } from "./document.js";
 import type { OverheadResult } from "./run.js";
+
+export type { OverheadResult };
+export { overheadCharts };
+
+/** The Figure 9 numbers and the per-switch table, for a page that includes an overhead result. */
+export function overheadSummaryBlocks(result: OverheadResult): Block[] {
+  return [
+    { kind: "table", table: summaryTable(result) },
+    { kind: "heading", level: 3, text: "Per determinism switch" },
+    { kind: "table", table: configurationTable(result) },
+  ];
+}
 
 export function renderOverheadMarkdown(result: OverheadResult): string {
   return renderMarkdownBlocks(overheadDocument(result));

@@ -4,9 +4,11 @@
  */
 import type { AnalysisReport } from "../metrics/analyze.js";
 import type { VariantComparison } from "../metrics/compare.js";
-import type { Chart } from "./charts.js";
-import type { Block, Table } from "./document.js";
-import { MISSING } from "./format.js";
+import type { Block, Table } from "../document/blocks.js";
+import { MISSING } from "../document/blocks.js";
+import type { Chart } from "../document/charts.js";
+import { magnitudeScale } from "../document/charts.js";
+import { BROWN_FORSYTHE_UNDEFINED } from "./format.js";
 
 /** What `noiselab analyze` outputs: the report plus the input files it came from. */
 export interface AnalyzeOutput extends AnalysisReport {
@@ -106,7 +108,8 @@ export function analysisDocument(o: AnalyzeOutput): Block[] {
         "Comparison: --pred (A) vs --compare (B)",
         ["accuracy std A", "accuracy std B", "variance: Brown–Forsythe p", "variance: permutation p", "mean churn A", "mean churn B", "churn: permutation p"],
         [[num(c.accuracyStd.a), num(c.accuracyStd.b), p(c.accuracyVarianceBrownForsythe.pValue), p(c.accuracyVariancePermutation.pValue), num(c.churnMean.a), num(c.churnMean.b), p(c.churnPermutation.pValue)]],
-        "Two-sided p-values. The churn test permutes replicate pairs, which share replicates, so read it as approximate.",
+        "Two-sided p-values. The churn test permutes replicate pairs, which share replicates, so read it as approximate." +
+          (Number.isNaN(c.accuracyVarianceBrownForsythe.pValue) ? ` ${BROWN_FORSYTHE_UNDEFINED}` : ""),
       ),
     );
   }
@@ -157,7 +160,7 @@ export function analysisCharts(o: AnalyzeOutput): Chart[] {
         mark: "bar",
         encoding: {
           x: { field: "bin", type: "ordinal", sort: null, title: "d(x)" },
-          y: { field: "count", type: "quantitative", title: "examples", scale: { type: "symlog" } },
+          y: { field: "count", type: "quantitative", title: "examples", ...magnitudeScale(bins.map((b) => b.count)) },
         },
       },
     },

@@ -4,17 +4,12 @@
  * is listed only when the report has data for it.
  */
 import type { TopLevelSpec } from "vega-lite";
+import type { Chart } from "../document/charts.js";
+import { magnitudeScale } from "../document/charts.js";
+import { determinismCharts } from "./determinism.js";
 import type { ExperimentReport, GroupSummary } from "./build.js";
 
 export type ChartId = "fig2" | "fig3" | "fig4" | "fig5" | "curves" | "disagreement";
-
-/** A figure of an HTML page: a Vega-Lite spec with its title and caption. */
-export interface Chart<Id extends string = string> {
-  id: Id;
-  title: string;
-  caption: string;
-  spec: TopLevelSpec;
-}
 
 export type ReportChart = Chart<ChartId>;
 
@@ -48,47 +43,91 @@ function stabilityRows(groups: GroupSummary[]): Row[] {
   });
 }
 
-/** Std of accuracy, churn and L2 per variant, bars grouped by model; one panel per measure, each with its own scale. */
-function stabilitySpec(rows: Row[], models: string[], variants: string[]): TopLevelSpec {
+/** Pixels per bar of the Fig. 2 and Fig. 3 panels: room for the value written along the bar. */
+const BAR_WIDTH = 24;
+
+/**
+ * One panel per measure (each with its own scale: symlog with a tick per
+ * power of ten where the values span orders of magnitude, so that a small
+ * IMPL value is not a sliver), bars at `x` split by `offset`, each bar labelled
+ * with its value so that a 0 (CONTROL) is visible too.
+ */
+function measurePanels(rows: Row[], x: { field: string; sort: string[]; title: string }, offset: { field: string; sort: string[] }, colour: Record<string, unknown>): TopLevelSpec {
+  const barsPerPanel = x.sort.length * offset.sort.length;
+  // Slant the x labels when the longest would not fit under its group of bars (about 7 px per character).
+  const labelAngle = Math.max(...x.sort.map((l) => l.length)) * 7 > offset.sort.length * BAR_WIDTH ? -30 : 0;
   return {
     data: { values: rows },
-    facet: { column: { field: "metric", type: "nominal", sort: FIG2_METRICS, title: null } },
-    spec: {
-      width: Math.max(160, models.length * variants.length * 14),
-      height: 180,
-      mark: "bar",
-      encoding: {
-        x: { field: "model", type: "nominal", sort: models, title: "model" },
-        xOffset: { field: "variant", type: "nominal", sort: variants },
-        y: { field: "value", type: "quantitative", title: null },
-        color: { field: "variant", type: "nominal", sort: variants, title: "variant" },
-      },
-    },
-    resolve: { scale: { y: "independent" } },
-  };
+    hconcat: FIG2_METRICS.filter((metric) => rows.some((r) => r.metric === metric)).map((metric) => {
+      const { scale, axis } = magnitudeScale(rows.filter((r) => r.metric === metric).map((r) => r.value as number));
+      const encoding = {
+        x: { field: x.field, type: "nominal", sort: x.sort, title: x.title, axis: { labelAngle } },
+        xOffset: { field: offset.field, type: "nominal", sort: offset.sort },
+        y: { field: "value", type: "quantitative", title: metric, scale, axis },
+      };
+      return {
+        transform: [{ filter: { field: "metric", equal: metric } }],
+        width: Math.max(180, barsPerPanel * BAR_WIDTH),
+        height: 220,
+        layer: [
+          { mark: "bar", encoding: { ...encoding, color: colour } },
+          {
+            mark: { type: "text", angle: -90, align: "left", baseline: "middle", dx: 3 },
+            encoding: { ...encoding, text: { field: "value", type: "quantitative", format: ".3~g" } },
+          },
+        ],
+      };
+    }),
+  } as TopLevelSpec;
 }
 
 function fig2(report: ExperimentReport): ReportChart | null {
   const groups = analysed(report);
   const rows = stabilityRows(groups);
   if (rows.length === 0) return null;
+  const variants = variantOrder(report);
   return {
     id: "fig2",
     title: "Instability per variant (paper Fig. 2)",
-    caption: "Std of top-1 accuracy across replicates, mean pairwise churn, and mean pairwise L2 distance of unit-normalised weights, per noise variant, grouped by model.",
-    spec: stabilitySpec(rows, [...new Set(groups.map((g) => g.model))], variantOrder(report)),
+    caption:
+      "Std of top-1 accuracy across replicates, mean pairwise churn, and mean pairwise L2 distance of unit-normalised weights, per noise variant, grouped by model. " +
+      "Each bar is labelled with its value; where a measure spans orders of magnitude its axis is symlog (logarithmic, with 0 drawn at the base).",
+    spec: measurePanels(rows, { field: "model", sort: [...new Set(groups.map((g) => g.model))], title: "model" }, { field: "variant", sort: variants }, { field: "variant", type: "nominal", sort: variants, title: "variant" }),
   };
 }
 
+const WITH_BN = "with BatchNorm";
+const WITHOUT_BN = "without BatchNorm";
+
+/** The BN contrast: per pair and variant, the Fig. 2 measures of the model with BatchNorm next to the one without. */
 function fig3(report: ExperimentReport): ReportChart | null {
-  const models = report.batchNormPairs.flatMap((p) => [p.withBatchNorm, p.withoutBatchNorm]);
-  const rows = stabilityRows(analysed(report).filter((g) => models.includes(g.model)));
+  const byModel = new Map(analysed(report).map((g) => [`${g.model}\u0000${g.variant}`, g]));
+  const variants = variantOrder(report);
+  const rows: Row[] = report.batchNormPairs.flatMap((pair) =>
+    variants.flatMap((variant) => {
+      const withBn = byModel.get(`${pair.withBatchNorm}\u0000${variant}`);
+      const withoutBn = byModel.get(`${pair.withoutBatchNorm}\u0000${variant}`);
+      if (!withBn || !withoutBn) return [];
+      const label = `${pair.withBatchNorm} vs ${pair.withoutBatchNorm}`;
+      return [
+        ...stabilityRows([withBn]).map((r) => ({ ...r, pair: label, batchNorm: WITH_BN })),
+        ...stabilityRows([withoutBn]).map((r) => ({ ...r, pair: label, batchNorm: WITHOUT_BN })),
+      ];
+    }),
+  );
   if (rows.length === 0) return null;
+  const pairs = [...new Set(rows.map((r) => r.pair as string))];
+  const pairVariants = variants.filter((v) => rows.some((r) => r.variant === v));
+  const colour = { field: "batchNorm", type: "nominal", sort: [WITH_BN, WITHOUT_BN], title: null, scale: { domain: [WITH_BN, WITHOUT_BN], range: ["#1f5f99", "#e8a33d"] } };
+  const panels = (pair: string) => ({
+    ...measurePanels(rows.filter((r) => r.pair === pair), { field: "variant", sort: pairVariants, title: "variant" }, { field: "batchNorm", sort: [WITH_BN, WITHOUT_BN] }, colour),
+    title: pair,
+  });
   return {
     id: "fig3",
     title: "With and without BatchNorm (paper Fig. 3)",
-    caption: `The Fig. 2 measures for models that differ only in BatchNorm (${report.batchNormPairs.map((p) => `${p.withBatchNorm} vs ${p.withoutBatchNorm}`).join("; ")}), side by side.`,
-    spec: stabilitySpec(rows, models, variantOrder(report)),
+    caption: `The Fig. 2 measures per variant for each model with BatchNorm (dark) next to the same model without it (light): ${pairs.join("; ")}.`,
+    spec: (pairs.length === 1 ? panels(pairs[0]) : { vconcat: pairs.map(panels) }) as TopLevelSpec,
   };
 }
 
@@ -210,21 +249,26 @@ function disagreement(report: ExperimentReport): ReportChart | null {
   return {
     id: "disagreement",
     title: "Per-example disagreement",
-    caption: "Histogram of d(x), the share of replicate pairs that disagree on a test example (its mean is the mean churn). Symlog count axis: most examples have d(x) = 0.",
+    caption: "Histogram of d(x), the share of replicate pairs that disagree on a test example (its mean is the mean churn). Symlog count axis where the counts span orders of magnitude: most examples have d(x) = 0.",
     spec: {
       data: { values: rows },
       facet: modelByVariantFacet(report),
       spec: {
-        width: 180,
+        width: 240,
         height: 120,
         mark: "bar",
         encoding: {
           x: { field: "bin", type: "ordinal", sort: bins, title: "d(x)" },
-          y: { field: "count", type: "quantitative", title: "examples", scale: { type: "symlog" } },
+          y: { field: "count", type: "quantitative", title: "examples", ...magnitudeScale(rows.map((r) => r.count as number)) },
         },
       },
     },
   };
+}
+
+/** Every chart of the report itself and of the determinism evidence given to it (`--check`, `--overhead`), in reading order. */
+export function allReportCharts(report: ExperimentReport): Chart[] {
+  return [...reportCharts(report), ...(report.determinism ? determinismCharts(report.determinism) : [])];
 }
 
 /** Every chart the report has data for, in reading order. */

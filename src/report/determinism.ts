@@ -6,12 +6,11 @@
  */
 import type { CheckOutput } from "../check/output.js";
 import type { CheckResult } from "../check/lockstep.js";
-import { overheadCharts } from "../overhead/charts.js";
-import { configurationTable, summaryTable } from "../overhead/document.js";
-import type { OverheadResult } from "../overhead/run.js";
-import type { Chart } from "./charts.js";
-import type { Block, Table } from "./document.js";
-import { MISSING } from "./format.js";
+import type { Block, Table } from "../document/blocks.js";
+import { MISSING } from "../document/blocks.js";
+import type { Chart } from "../document/charts.js";
+import type { OverheadResult } from "../overhead/render.js";
+import { overheadCharts, overheadSummaryBlocks } from "../overhead/render.js";
 
 export interface DeterminismEvidence {
   /** Check results with the file each came from. */
@@ -67,12 +66,7 @@ export function determinismBlocks(evidence: DeterminismEvidence): Block[] {
     );
   }
   if (evidence.overhead !== null) {
-    blocks.push(
-      { kind: "heading", level: 2, text: "Cost of determinism (noiselab overhead)" },
-      { kind: "table", table: summaryTable(evidence.overhead) },
-      { kind: "heading", level: 3, text: "Per determinism switch" },
-      { kind: "table", table: configurationTable(evidence.overhead) },
-    );
+    blocks.push({ kind: "heading", level: 2, text: "Cost of determinism (noiselab overhead)" }, ...overheadSummaryBlocks(evidence.overhead));
   }
   return blocks;
 }

@@ -4,24 +4,10 @@
  * each renderer does its own escaping.
  */
 import type { ComparisonSummary, ControlCheck, ExperimentReport, GroupSummary } from "./build.js";
+import type { Block, Table } from "../document/blocks.js";
+import { MISSING } from "../document/blocks.js";
 import { determinismBlocks } from "./determinism.js";
-import { fixed, interval, MISSING, percent, plusMinus, pValue, shortHash, times } from "./format.js";
-
-export interface Table {
-  headers: string[];
-  rows: string[][];
-  /** Per column: right-align (numbers). */
-  numeric: boolean[];
-}
-
-export type Block =
-  | { kind: "heading"; level: 1 | 2 | 3; text: string }
-  | { kind: "paragraph"; text: string }
-  | { kind: "list"; items: string[] }
-  | { kind: "table"; table: Table }
-  | { kind: "preformatted"; text: string }
-  /** Where the HTML report puts its charts; the Markdown report has none. */
-  | { kind: "figures" };
+import { BROWN_FORSYTHE_UNDEFINED, fixed, interval, percent, plusMinus, pValue, shortHash, times } from "./format.js";
 
 const heading = (level: 1 | 2 | 3, text: string): Block => ({ kind: "heading", level, text });
 const paragraph = (text: string): Block => ({ kind: "paragraph", text });
@@ -154,6 +140,7 @@ function comparisonSection(report: ExperimentReport): Block[] {
       report.comparisons.map(comparisonRow),
       [false, false, false, true, true, true, true, true, true, true],
     ),
+    ...(report.comparisons.some((c) => c.result !== null && c.result.accuracyVarianceBrownForsythe.pValue === null) ? [paragraph(BROWN_FORSYTHE_UNDEFINED)] : []),
     ...(skipped.length > 0 ? [{ kind: "list", items: skipped.map((c) => `${c.model}: ${c.a} vs ${c.b} not tested: ${c.skipped}.`) } as Block] : []),
   ];
 }
@@ -190,6 +177,36 @@ function subgroupSection(report: ExperimentReport): Block[] {
           stdWithRatio(row.fnr),
         ]),
         [false, true, true, true, true, true],
+      ),
+    );
+  }
+  return blocks;
+}
+
+/** Per model: each class's accuracy across replicates in each variant (the numbers of Fig. 4). */
+function perClassSection(report: ExperimentReport): Block[] {
+  const analysed = report.groups.filter((g) => g.analysis !== null);
+  if (analysed.length === 0) return [];
+  const blocks: Block[] = [
+    heading(2, "Per-class accuracy (paper Fig. 4)"),
+    paragraph("Each class's accuracy (its recall) across replicates, mean ± std, per variant. The largest std of each group is in Table 2."),
+  ];
+  for (const model of [...new Set(analysed.map((g) => g.model))]) {
+    const groups = analysed.filter((g) => g.model === model);
+    const classes = [...new Map(groups.flatMap((g) => g.analysis!.perClass.classes.map((c) => [c.class, c.count] as const))).entries()];
+    blocks.push(
+      heading(3, model),
+      table(
+        ["Class", "Examples", ...groups.map((g) => `${g.variant} accuracy %`)],
+        classes.map(([c, count]) => [
+          className(report, c),
+          String(count),
+          ...groups.map((g) => {
+            const s = g.analysis!.perClass.classes.find((x) => x.class === c);
+            return s ? plusMinus(percent(s.mean, 2), percent(s.std, 3)) : MISSING;
+          }),
+        ]),
+        [false, true, ...groups.map(() => true)],
       ),
     );
   }
@@ -261,6 +278,7 @@ export function reportDocument(report: ExperimentReport): Block[] {
     { kind: "figures" },
     ...comparisonSection(report),
     ...subgroupSection(report),
+    ...perClassSection(report),
     ...moreMetricsSection(report),
     ...(report.determinism ? determinismBlocks(report.determinism) : []),
     ...environmentSection(report),

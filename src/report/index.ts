@@ -1,5 +1,6 @@
 export * from "./build.js";
 export * from "./charts.js";
-export { escapeHtml, renderChartSvg, renderHtml, renderHtmlPage } from "./html.js";
-export { escapeMarkdown, renderMarkdown, renderMarkdownBlocks } from "./markdown.js";
+export { renderHtml } from "./html.js";
+export { renderMarkdown } from "./markdown.js";
 export * from "./write.js";
+export * from "./tidy.js";

@@ -4,6 +4,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Dataset } from "../data/index.js";
 import { loadDataset } from "../data/index.js";
+import { formatCsv } from "../io/csv.js";
 import { writeNpy } from "../io/npy.js";
 import { writeFileAtomic } from "../io/files.js";
 import { top1Accuracy } from "../metrics/accuracy.js";
@@ -93,13 +94,14 @@ function predict(model: Module, data: DatasetTensors, normalizer: Normalizer, de
   return { probabilities, predictions: argmaxRows(probabilities, numClasses) };
 }
 
-function writeTestData(dir: string, test: Dataset): void {
+/** `test-labels.npy`, and `test-groups.csv` (one column per attribute, quoted where needed) when the dataset has attributes. */
+export function writeTestData(dir: string, test: Dataset): void {
   writeNpy(join(dir, "test-labels.npy"), { dtype: "i4", shape: [test.labels.length], data: test.labels });
   if (test.attributes) {
-    const names = Object.keys(test.attributes);
-    const rows = [names.join(",")];
-    for (let i = 0; i < test.labels.length; i++) rows.push(names.map((n) => test.attributes![n].values[test.attributes![n].codes[i]]).join(","));
-    writeFileAtomic(join(dir, "test-groups.csv"), rows.join("\n") + "\n");
+    const attributes = test.attributes;
+    const names = Object.keys(attributes);
+    const rows = Array.from(test.labels, (_, i) => names.map((n) => attributes[n].values[attributes[n].codes[i]]));
+    writeFileAtomic(join(dir, "test-groups.csv"), formatCsv(names, rows));
   }
 }
 

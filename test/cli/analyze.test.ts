@@ -121,7 +121,7 @@ test("bad input: exit 2, one line naming the file and the problem, no --out file
   ];
   const unwritable = noiselab("--pred", ...preds, "--labels", labels, "--out", "no-such-dir/r.json");
   assert.equal(unwritable.status, 2);
-  assert.match(unwritable.stderr, /^noiselab analyze: no-such-dir\/r\.json: cannot write the report \(ENOENT\)\n$/);
+  assert.match(unwritable.stderr, /^noiselab analyze: no-such-dir\/r\.json: cannot write \(ENOENT\)\n$/);
   for (const [args, message] of cases) {
     const r = noiselab(...args, "--out", "fail.json");
     assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
@@ -131,4 +131,68 @@ test("bad input: exit 2, one line naming the file and the problem, no --out file
     assert.ok(!existsSync(join(dir, "fail.json")), "no partial output");
     assert.ok(!readdirSync(dir).some((f) => f.endsWith(".tmp")), "no temporary file");
   }
+});
+
+/** Binary labels of n examples, and predictions wrong on the first `wrong` of them. */
+function binaryCase(n: number, wrong: number[]): { y: number[]; preds: number[][] } {
+  const y = Array.from({ length: n }, (_, i) => i % 2);
+  return { y, preds: wrong.map((k) => y.map((label, i) => (i < k ? 1 - label : label))) };
+}
+
+test("CSV as pandas and NumPy write it: an index column is dropped, a header-less file keeps its first example", () => {
+  // Accuracies 0.835, 0.79, 0.775 on 200 binary examples, as in the issue's example.
+  const { y, preds: p } = binaryCase(200, [33, 42, 45]);
+  const yFile = i32("bin-y.npy", y);
+  // df.to_csv(path) for a DataFrame with one column "pred": the index first, its name empty.
+  const pandas = p.map((pred, r) => {
+    writeFileSync(join(dir, `pandas${r}.csv`), ",pred\n" + pred.map((v, i) => `${i},${v}\n`).join(""));
+    return `pandas${r}.csv`;
+  });
+  const r = noiselab("--pred", ...pandas, "--labels", yFile);
+  assert.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  assert.equal(report.predictionKind, "labels");
+  assert.deepEqual(report.accuracy.top1.perReplicate, [0.835, 0.79, 0.775]);
+  assert.deepEqual(report.churn.perPair, [9 / 200, 12 / 200, 3 / 200]);
+
+  // np.savetxt(path, labels): no header, "%.18e".
+  writeFileSync(join(dir, "savetxt-y.csv"), y.map((v) => `${v.toExponential(18)}\n`).join(""));
+  const s = noiselab("--pred", ...pandas, "--labels", "savetxt-y.csv");
+  assert.equal(s.status, 0, s.stderr);
+  const fromSavetxt = JSON.parse(s.stdout);
+  assert.equal(fromSavetxt.examples, 200);
+  assert.deepEqual(fromSavetxt.accuracy.top1.perReplicate, [0.835, 0.79, 0.775]);
+
+  // pd.Series(labels).to_csv(path, index=False): header "0", which could be a first label 0.
+  writeFileSync(join(dir, "series-y.csv"), "0\n" + y.join("\n") + "\n");
+  const ambiguous = noiselab("--pred", ...pandas, "--labels", "series-y.csv", "--out", "fail.json");
+  assert.equal(ambiguous.status, 2);
+  assert.match(ambiguous.stderr, /^noiselab analyze: series-y\.csv: cannot tell whether the first line "0" is a header .*--csv-header no\n$/);
+  assert.ok(!existsSync(join(dir, "fail.json")));
+  const told = noiselab("--pred", ...pandas, "--labels", "series-y.csv", "--csv-header", "yes");
+  assert.equal(told.status, 0, told.stderr);
+  assert.deepEqual(JSON.parse(told.stdout).accuracy.top1.perReplicate, [0.835, 0.79, 0.775]);
+});
+
+test("class count: from the labels or --classes; a stray or huge predicted class is refused, not a new class", () => {
+  const { y, preds: p } = binaryCase(10, [1, 2]);
+  const yFile = i32("small-y.npy", y);
+  const ok = [i32("small0.npy", p[0]), i32("small1.npy", p[1])];
+  const stray = i32("stray.npy", p[1].map((v, i) => (i === 3 ? 100000 : v)));
+  const huge = i32("huge.npy", p[1].map((v, i) => (i === 4 ? 2e9 : v)));
+  const cases: [string[], RegExp][] = [
+    [["--pred", ok[0], stray, "--labels", yFile], /^noiselab analyze: stray\.npy: predicted class 100000 at example 3 is out of range \[0, 2\) of the classes of small-y\.npy; pass --classes C if the test set lacks some classes$/],
+    [["--pred", ok[0], huge, "--labels", yFile], /^noiselab analyze: huge\.npy: predicted class 2000000000 at example 4 is out of range \[0, 2\)/],
+    [["--pred", ok[0], ok[1], "--labels", i32("huge-y.npy", [...y.slice(0, 9), 2e9])], /^noiselab analyze: huge-y\.npy: label 2000000000 at example 9 is out of range \[0, 100000\); labels are class indices$/],
+    [["--pred", ok[0], stray, "--labels", yFile, "--classes", "5"], /^noiselab analyze: stray\.npy: predicted class 100000 at example 3 is out of range \[0, 5\) of --classes 5$/],
+    [["--pred", ...ok, "--labels", yFile, "--classes", "2000000000"], /^noiselab analyze: --classes must be at most 100000, got 2000000000$/],
+  ];
+  for (const [args, message] of cases) {
+    const r = noiselab(...args);
+    assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(message.source.replace(/\$$/, "\\n$")));
+  }
+  const r = noiselab("--pred", ...ok, "--labels", yFile, "--classes", "3");
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).classes, 3);
 });

@@ -15,7 +15,7 @@ test("Brown–Forsythe by hand", () => {
   assert.equal(r.df2, 4);
   close(r.pValue, fSurvival(0.8, 1, 4));
   assert.ok(r.pValue > 0.4 && r.pValue < 0.5);
-  assert.deepEqual(brownForsythe([[1, 1], [2, 2]]).pValue, 1);
+  assert.deepEqual(brownForsythe([[1, 1, 1], [2, 2, 2]]).pValue, 1);
 });
 
 test("variance permutation test: same spread gives p=1, different spread a small p", () => {
@@ -51,4 +51,10 @@ test("compareVariants wires accuracies and pair churns", () => {
   assert.ok(c.churnMean.a > c.churnMean.b);
   assert.ok(c.churnPermutation.pValue < 0.01);
   assert.equal(c.accuracyVarianceBrownForsythe.df2, 10);
+});
+
+test("Brown–Forsythe is undefined (NaN), not p = 0, when each group's deviations are constant but differ", () => {
+  const r = brownForsythe([[0.8, 0.82], [0.7, 0.9]]);
+  assert.ok(Number.isNaN(r.statistic) && Number.isNaN(r.pValue));
+  assert.equal(mean([0.1, 0.1, 0.1]), 0.1, "identical values: their mean exactly");
 });

@@ -245,3 +245,36 @@ test("the JSON report round-trips and is deterministic, with undefined values as
   assert.equal(renderJson(parsed), json);
   assert.equal(renderJson(buildReport(syntheticResults({}, groups), OPTIONS)), json);
 });
+
+test("bitwise-identical CONTROL: exact zeros, no ratio of two zeros, no negative zero", () => {
+  // Every CONTROL replicate has accuracy 0.8, and a plain sum of three 0.8 divided by 3 is not 0.8.
+  const groups = syntheticGroups({ examples: 10, seed: 2 });
+  const control = groups.find((g) => g.variant === "CONTROL")!;
+  const x = control.runs[0].testAccuracy;
+  assert.notEqual((x + x + x) / 3, x, "the case where a naive mean leaves a residue");
+  const report = buildReport(syntheticResults({}, groups), OPTIONS);
+  const summary = report.groups.find((g) => g.variant === "CONTROL")!;
+  const a = summary.analysis!;
+  assert.equal(summary.accuracy.std, 0);
+  assert.equal(a.accuracy.top1.std, 0);
+  assert.equal(a.accuracy.top1.mean, control.runs[0].testAccuracy, "the mean of identical values is that value");
+  assert.equal(a.ensemble.gain, 0);
+  assert.ok(a.perClass.classes.every((c) => c.std === 0));
+  assert.equal(a.perClass.maxStdRatio, null, "0 / 0 is undefined, not ×1.0");
+  const markdown = renderMarkdown(report);
+  const row = table2Row(markdown, "smallcnn", "CONTROL");
+  assert.match(row[3], /^\d+\.\d\d ± 0\.000$/);
+  assert.equal(row[8], "—");
+  assert.doesNotMatch(markdown, /-0\.0+\b/);
+});
+
+test("Brown–Forsythe with 2 replicates per side is undefined: — and the reason, not p < 0.001", () => {
+  const report = buildReport(syntheticResults({ replicates: 2 }), OPTIONS);
+  const algoImpl = report.comparisons[0];
+  assert.equal(algoImpl.result!.accuracyVarianceBrownForsythe.pValue, null);
+  assert.ok(algoImpl.result!.accuracyVariancePermutation.pValue !== null);
+  const markdown = renderMarkdown(report);
+  assert.match(markdown, /\| smallcnn \| ALGO \| IMPL \| [0-9.]+ \| [0-9.]+ \| — \| [01]\.[0-9]{3} \|/);
+  assert.match(markdown, /always so with 2 replicates on a side/);
+  assert.doesNotMatch(markdown, /\| ALGO \| IMPL \|[^\n]*\| < 0\.001 \| [01]/);
+});
