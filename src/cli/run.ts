@@ -10,6 +10,7 @@ import type { ExperimentSpec } from "../experiment/spec.js";
 import { parseSpec, readSpecFile } from "../experiment/spec.js";
 import { MODEL_NAMES } from "../models/index.js";
 import { createModelForDataset } from "../train/model.js";
+import { ALLOCATOR_HELP, parseAllocator } from "../runner/allocator.js";
 import { LocalPoolExecutor, RunInterruptedError } from "../runner/executor.js";
 import { ProgressBar } from "../runner/progress.js";
 import { RunStore } from "../store/run-store.js";
@@ -28,6 +29,7 @@ const options = {
   store: { type: "string", valueName: "DIR", description: "store directory (default ./runs)" },
   processes: { type: "string", valueName: "P", description: "worker processes (default: keep every core busy)" },
   threads: { type: "string", valueName: "T", description: "intra-op threads per worker" },
+  allocator: { type: "string", valueName: "NAME", description: ALLOCATOR_HELP },
 } as const;
 
 const usage = "noiselab run <spec.yaml|preset> [options]";
@@ -86,6 +88,7 @@ export const runCommand: Command = {
     }
     if (args.positionals.length !== 1) throw new InputError(`expected one spec file or preset name (${Object.keys(PRESETS).join(", ")})`);
     const o = args.options;
+    const allocator = parseAllocator(o.allocator);
     const trainSubset = o["train-subset"] === undefined ? undefined : intOption(o["train-subset"], "train-subset", 0, 1);
     const testSubset = o["test-subset"] === undefined ? undefined : intOption(o["test-subset"], "test-subset", 0, 1);
     const spec = resolveSpec(args.positionals[0], {
@@ -107,6 +110,7 @@ export const runCommand: Command = {
         workerScript: fileURLToPath(new URL("../train/worker.js", import.meta.url)),
         processes: o.processes === undefined ? undefined : intOption(o.processes, "processes", 0, 1),
         threadsPerProcess: o.threads === undefined ? undefined : intOption(o.threads, "threads", 0, 1),
+        allocator,
         onProgress: bar.update,
       });
       console.error(`noiselab run: experiment "${spec.name}", ${runs.length} runs (${spec.models.length} model(s) × ${spec.variants.length} variant(s) × ${spec.replicates} replicate(s)), store ${o.store ?? "runs"}`);

@@ -6,6 +6,8 @@ import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import type { RunStore, RunTiming } from "../store/run-store.js";
+import type { AllocatorName } from "./allocator.js";
+import { allocatorEnv, defaultAllocator } from "./allocator.js";
 import { contentHash } from "./hash.js";
 import { resolveParallelism } from "./parallelism.js";
 import type { ProgressSnapshot, RunningUnit } from "./progress.js";
@@ -65,6 +67,8 @@ export interface LocalPoolExecutorOptions {
   /** Default: from defaultParallelism over the runs still to do. */
   processes?: number;
   threadsPerProcess?: number;
+  /** Memory allocator of the workers (default: defaultAllocator()). */
+  allocator?: AllocatorName;
   /** Extra environment for workers, over this process's. */
   env?: Record<string, string>;
   onProgress?: (snapshot: ProgressSnapshot) => void;
@@ -263,7 +267,7 @@ class PoolBatch {
   private spawnWorker(unit: RunUnit, staging: string): Promise<WorkerExit> {
     const threads = String(this.threads);
     const child = spawn(process.execPath, ["--import", GUARD_URL, this.workerScript, staging], {
-      env: { ...process.env, OMP_NUM_THREADS: threads, ...this.options.env, NOISELAB_THREADS: threads },
+      env: { ...allocatorEnv(this.options.allocator ?? defaultAllocator()), OMP_NUM_THREADS: threads, ...this.options.env, NOISELAB_THREADS: threads },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const worker: ActiveWorker = { key: unit.key, label: unit.label, startedAtMs: Date.now(), fraction: null, child };
