@@ -40,6 +40,11 @@ function libraryPath(name: AllocatorName): string | undefined {
   return file === undefined ? undefined : libraryDirs().map((dir) => join(dir, file)).find((path) => existsSync(path));
 }
 
+/** The allocators this machine can use: the system's, glibc's tuned, and the preloaded ones that are installed. */
+export function installedAllocators(): AllocatorName[] {
+  return ALLOCATORS.filter((name) => LIBRARIES[name] === undefined || libraryPath(name) !== undefined);
+}
+
 /** tcmalloc where it is installed, else glibc's malloc tuned to keep its memory. */
 export function defaultAllocator(): AllocatorName {
   return libraryPath("tcmalloc") ? "tcmalloc" : "glibc";
@@ -50,7 +55,7 @@ export function parseAllocator(value: string | undefined): AllocatorName {
   if (value === undefined) return defaultAllocator();
   if (!(ALLOCATORS as readonly string[]).includes(value)) throw new InputError(`--allocator must be one of ${ALLOCATORS.join(", ")}, got "${value}"`);
   const name = value as AllocatorName;
-  if (LIBRARIES[name] && !libraryPath(name)) {
+  if (!installedAllocators().includes(name)) {
     throw new InputError(`--allocator ${name}: ${LIBRARIES[name]} is not installed (Debian package ${PACKAGES[name]}; scripts/setup.sh installs it)`);
   }
   return name;
