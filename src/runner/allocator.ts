@@ -114,7 +114,9 @@ export async function runWithAllocator(name: AllocatorName, command: string, arg
     return undefined;
   }
   const bin = fileURLToPath(new URL("../../../bin/noiselab.js", import.meta.url));
-  const child = spawn(process.execPath, [...process.execArgv, bin, command, ...argv], { env, stdio: "inherit" });
+  // Like a worker, the child stops when we die without a chance to stop it (SIGKILL).
+  const guard = new URL("./orphan-guard.js", import.meta.url).href;
+  const child = spawn(process.execPath, [...process.execArgv, "--import", guard, bin, command, ...argv], { env, stdio: "inherit" });
   // Ctrl-C in a terminal reaches the child too; a SIGTERM to us is passed on.
   const ignore = (): void => {};
   const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
