@@ -3,10 +3,12 @@
 
 Run with Debian's python3-torch (the same libtorch build noiselab links):
     /usr/bin/python3 bench/train_pytorch.py --model smallcnn --batch 128 --threads 1 --steps 20 --warmup 3
-Prints {"imagesPerSecond": ..., "stepSeconds": [...]} as JSON.
+Prints {"imagesPerSecond": ..., "stepSeconds": [...], ...} as JSON, with the whole process's peak RSS,
+kernel CPU time and minor page faults (the memory allocator is whatever the environment preloads).
 """
 import argparse
 import json
+import resource
 import time
 
 import torch
@@ -62,7 +64,11 @@ def main():
         start = time.perf_counter()
         step()
         times.append(time.perf_counter() - start)
-    print(json.dumps({"imagesPerSecond": args.batch * args.steps / sum(times), "stepSeconds": times}))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({
+        "imagesPerSecond": args.batch * args.steps / sum(times), "stepSeconds": times,
+        "peakRssBytes": usage.ru_maxrss * 1024, "systemSeconds": usage.ru_stime, "minorPageFaults": usage.ru_minflt,
+    }))
 
 
 if __name__ == "__main__":

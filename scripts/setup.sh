@@ -8,6 +8,7 @@ packages=(
   g++ make python3
   libtorch-dev          # libtorch 1.13 (CPU): the default engine
   libopenblas0-openmp   # fast BLAS for libtorch's matmul (the generic one is the fallback)
+  libtcmalloc-minimal4  # the allocator of training and timing processes (noiselab --allocator; docs/benchmarks.md)
   python3-torch python3-numpy python3-torchvision  # independent references for fixtures and benchmarks
   dataset-fashion-mnist # /usr/share/datasets/fashion-mnist, the main job's data
 )

@@ -2,6 +2,8 @@ import { InputError } from "../errors.js";
 import { MODEL_NAMES, modelInfo } from "../models/index.js";
 import type { ModelName } from "../models/index.js";
 import { createTrainingStep } from "../overhead/step.js";
+import type { AllocatorName } from "../runner/allocator.js";
+import { ALLOCATOR_HELP, activeAllocator, parseAllocator, runWithAllocator } from "../runner/allocator.js";
 import * as torch from "../torch/index.js";
 import { helpText, intOption, parseArgs } from "./args.js";
 import type { Command } from "./command.js";
@@ -14,6 +16,7 @@ const options = {
   warmup: { type: "string", valueName: "W", description: "untimed warm-up steps (default 3)" },
   device: { type: "string", valueName: "DEVICE", description: "cpu, cuda or cuda:N (default cpu)" },
   json: { type: "boolean", description: "print {\"imagesPerSecond\": …} and the settings as JSON" },
+  allocator: { type: "string", valueName: "NAME", description: ALLOCATOR_HELP },
 } as const;
 
 export interface TrainBenchResult {
@@ -26,6 +29,12 @@ export interface TrainBenchResult {
   imagesPerSecond: number;
   /** Seconds of each timed step, for the spread. */
   stepSeconds: number[];
+  /** The allocator this process ran with. */
+  allocator: AllocatorName;
+  /** Of the whole process, model construction included: peak resident memory, kernel CPU time, minor page faults. */
+  peakRssBytes: number;
+  systemSeconds: number;
+  minorPageFaults: number;
 }
 
 /**
@@ -48,7 +57,11 @@ export function benchTrain(model: ModelName, batch: number, threads: number, ste
   }
   training.dispose();
   const total = stepSeconds.reduce((a, b) => a + b, 0);
-  return { model, batch, threads, steps, warmup, device, imagesPerSecond: (batch * steps) / total, stepSeconds };
+  const usage = process.resourceUsage();
+  return {
+    model, batch, threads, steps, warmup, device, imagesPerSecond: (batch * steps) / total, stepSeconds,
+    allocator: activeAllocator(), peakRssBytes: usage.maxRSS * 1024, systemSeconds: usage.systemCPUTime / 1e6, minorPageFaults: usage.minorPageFault,
+  };
 }
 
 export const benchCommand: Command = {
@@ -61,6 +74,8 @@ export const benchCommand: Command = {
     }
     if (args.positionals[0] !== "train" || args.positionals.length !== 1) throw new InputError(`usage: ${usage}`);
     const o = args.options;
+    const exitCode = await runWithAllocator(parseAllocator(o.allocator), "bench", argv);
+    if (exitCode !== undefined) return exitCode;
     const model = modelInfo(o.model ?? "smallcnn").name;
     const result = benchTrain(
       model,
@@ -71,7 +86,7 @@ export const benchCommand: Command = {
       o.device ?? "cpu",
     );
     if (o.json) console.log(JSON.stringify(result));
-    else console.log(`${result.model}: ${result.imagesPerSecond.toFixed(1)} images/s (batch ${result.batch}, ${result.threads} thread(s), ${result.steps} steps)`);
+    else console.log(`${result.model}: ${result.imagesPerSecond.toFixed(1)} images/s (batch ${result.batch}, ${result.threads} thread(s), ${result.steps} steps, allocator ${result.allocator}, peak RSS ${(result.peakRssBytes / 2 ** 20).toFixed(0)} MiB)`);
     return 0;
   },
 };

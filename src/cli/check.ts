@@ -13,6 +13,7 @@ import { Normalizer, datasetTensors } from "../train/batches.js";
 import type { ModelConfig } from "../train/config.js";
 import { createModelForDataset } from "../train/model.js";
 import { STDOUT, writeOutput } from "./output.js";
+import { ALLOCATOR_HELP, parseAllocator, runWithAllocator } from "../runner/allocator.js";
 import * as torch from "../torch/index.js";
 import { helpText, intOption, parseArgs } from "./args.js";
 import type { Command } from "./command.js";
@@ -31,6 +32,7 @@ const options = {
   device: { type: "string", valueName: "DEVICE", description: "cpu, cuda or cuda:N (default cpu)" },
   threads: { type: "string", valueName: "N", description: "intra-op threads (default 1)" },
   json: { type: "boolean", description: "print the result as JSON" },
+  allocator: { type: "string", valueName: "NAME", description: ALLOCATOR_HELP },
   out: { type: "string", valueName: "FILE", description: "also write the JSON result to FILE (noiselab report --check FILE includes it); - writes it to stdout, and the summary to stderr" },
 } as const;
 
@@ -115,6 +117,8 @@ export const checkCommand: Command = {
     }
     if (args.positionals.length !== 1) throw new InputError(`usage: ${usage}`);
     const o = args.options;
+    const exitCode = await runWithAllocator(parseAllocator(o.allocator), "check", argv);
+    if (exitCode !== undefined) return exitCode;
     const steps = intOption(o.steps, "steps", 10, 1);
     const batchSize = intOption(o.batch, "batch", 32, 1);
     const device = o.device ?? "cpu";

@@ -3,6 +3,7 @@ import { STDOUT, writeOutput } from "./output.js";
 import { MEDIUMCNN_SWEEP, overheadModelNames, resolveModels } from "../overhead/models.js";
 import { renderOverheadHtml, renderOverheadJson, renderOverheadMarkdown } from "../overhead/render.js";
 import { runOverhead } from "../overhead/run.js";
+import { ALLOCATOR_HELP, parseAllocator, runWithAllocator } from "../runner/allocator.js";
 import * as torch from "../torch/index.js";
 import { helpText, intOption, parseArgs } from "./args.js";
 import type { Command } from "./command.js";
@@ -19,6 +20,7 @@ const options = {
   profile: { type: "boolean", description: "also profile S steps per model and list the top-20 operators, default vs deterministic" },
   "deterministic-pooling": { type: "boolean", description: "build models with a plain mean over H×W instead of adaptive average pooling" },
   json: { type: "boolean", description: "print the result as JSON instead of tables" },
+  allocator: { type: "string", valueName: "NAME", description: ALLOCATOR_HELP },
   out: { type: "string", valueName: "PREFIX", description: "also write PREFIX.md, PREFIX.html (with the charts) and PREFIX.json; - writes the JSON to stdout, and the Markdown to stderr" },
 } as const;
 
@@ -37,6 +39,8 @@ export const overheadCommand: Command = {
     }
     if (args.positionals.length > 0) throw new InputError(`unexpected argument "${args.positionals[0]}"; usage: ${USAGE}`);
     const o = args.options;
+    const exitCode = await runWithAllocator(parseAllocator(o.allocator), "overhead", argv);
+    if (exitCode !== undefined) return exitCode;
     const device = o.device ?? "cpu";
     try {
       torch.checkDevice(device);

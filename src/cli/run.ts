@@ -12,6 +12,7 @@ import { planRuns } from "../experiment/plan.js";
 import type { ExperimentSpec } from "../experiment/spec.js";
 import { MAX_REPLICATES, parseSpec, readSpecFile } from "../experiment/spec.js";
 import { MODEL_NAMES } from "../models/names.js";
+import { ALLOCATOR_HELP, parseAllocator } from "../runner/allocator.js";
 import { LocalPoolExecutor, RunInterruptedError } from "../runner/executor.js";
 import { ProgressBar } from "../runner/progress.js";
 import { ExperimentConflictError, RunStore } from "../store/run-store.js";
@@ -36,6 +37,7 @@ const options = {
   name: { type: "string", valueName: "NAME", description: "experiment name in the store (default: the spec's); a new name keeps a changed spec apart" },
   "dry-run": { type: "boolean", description: "print the resolved spec and the planned runs, then stop; writes nothing" },
   "print-spec": { type: "boolean", description: "print the resolved spec as YAML (save, edit and run it as a spec file), then stop" },
+  allocator: { type: "string", valueName: "NAME", description: ALLOCATOR_HELP },
 } as const;
 
 const usage = "noiselab run <spec.yaml|preset> [options]";
@@ -124,6 +126,7 @@ export const runCommand: Command = {
     // Every argument is checked before anything is written.
     const processes = o.processes === undefined ? undefined : intOption(o.processes, "processes", 0, 1, MAX_PROCESSES);
     const threadsPerProcess = o.threads === undefined ? undefined : intOption(o.threads, "threads", 0, 1, MAX_PROCESSES);
+    const allocator = parseAllocator(o.allocator);
     const trainSubset = o["train-subset"] === undefined ? undefined : intOption(o["train-subset"], "train-subset", 0, 1);
     const testSubset = o["test-subset"] === undefined ? undefined : intOption(o["test-subset"], "test-subset", 0, 1);
     const spec = resolveSpec(args.positionals[0], {
@@ -160,6 +163,7 @@ export const runCommand: Command = {
         workerScript: fileURLToPath(new URL("../train/worker.js", import.meta.url)),
         processes,
         threadsPerProcess,
+        allocator,
         onProgress: bar.update,
       });
       console.error(`noiselab run: experiment "${spec.name}", ${runs.length} runs (${spec.models.length} model(s) × ${spec.variants.length} variant(s) × ${spec.replicates} replicate(s)), store ${storeDir}`);

@@ -53,6 +53,8 @@ export interface RunSummary {
   testAccuracy: number | null;
   weightsHash: string;
   wallSeconds: number | null;
+  /** The worker process's peak resident memory, as the run recorded it (null for runs made before it did). */
+  peakRssBytes: number | null;
   /** Every seed the run used, from its metadata, so that it can be reproduced alone. */
   seeds: Record<string, number> | null;
   curve: JsonSafe<EpochRecord>[];
@@ -207,6 +209,7 @@ function summarizeRun(run: ReplicateRun): RunSummary {
     testAccuracy: finiteOrNull(run.testAccuracy),
     weightsHash: run.weightsHash,
     wallSeconds: finiteOrNull(run.wallSeconds),
+    peakRssBytes: typeof run.metadata.peakRssBytes === "number" ? run.metadata.peakRssBytes : null,
     seeds: runSeeds(run),
     curve: jsonSafe(run.curve),
   };
@@ -331,7 +334,7 @@ function describeValue(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-const ENVIRONMENT_FIELDS = ["device", "threads", "torchVersion", "cudnnVersion", "node", "host"] as const;
+const ENVIRONMENT_FIELDS = ["device", "threads", "allocator", "torchVersion", "cudnnVersion", "node", "host"] as const;
 
 /** Each environment setting's values across runs (determinism flags one by one, since variants set them differently). */
 function environment(groups: VariantGroup[]): EnvironmentEntry[] {
@@ -349,6 +352,9 @@ function environment(groups: VariantGroup[]): EnvironmentEntry[] {
   for (const group of groups) {
     for (const run of group.runs) {
       for (const field of ENVIRONMENT_FIELDS) record(field, run.metadata[field], group.variant);
+      // Rounded up to 100 MiB: the bound, not every run's own value (that is in the JSON's runs).
+      const rss = run.metadata.peakRssBytes;
+      if (typeof rss === "number") record("peak RSS", `≤ ${Math.ceil(rss / (100 * 2 ** 20)) * 100} MiB`, group.variant);
       const determinism = run.metadata.determinism;
       if (isRecord(determinism)) for (const [flag, v] of Object.entries(determinism)) record(`determinism.${flag}`, v, group.variant);
     }

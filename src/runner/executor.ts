@@ -7,6 +7,8 @@ import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import type { RunStore, RunTiming } from "../store/run-store.js";
 import { contentHash } from "../run-unit/hash.js";
+import type { AllocatorName } from "./allocator.js";
+import { allocatorEnv, defaultAllocator } from "./allocator.js";
 import { resolveParallelism } from "./parallelism.js";
 import type { ProgressSnapshot, RunningUnit } from "./progress.js";
 import type { RunUnit, WorkerInput } from "../run-unit/unit.js";
@@ -68,6 +70,8 @@ export interface LocalPoolExecutorOptions {
   /** Default: from defaultParallelism over the runs still to do. */
   processes?: number;
   threadsPerProcess?: number;
+  /** Memory allocator of the workers (default: defaultAllocator()). */
+  allocator?: AllocatorName;
   /** Extra environment for workers, over this process's. */
   env?: Record<string, string>;
   onProgress?: (snapshot: ProgressSnapshot) => void;
@@ -277,7 +281,7 @@ class PoolBatch {
   private spawnWorker(unit: RunUnit, staging: string): Promise<WorkerExit> {
     const threads = String(this.threads);
     const child = spawn(process.execPath, ["--import", GUARD_URL, this.workerScript, staging], {
-      env: { ...process.env, OMP_NUM_THREADS: threads, ...this.options.env, NOISELAB_THREADS: threads, [PARENT_PID_ENV]: String(process.pid) },
+      env: { ...allocatorEnv(this.options.allocator ?? defaultAllocator()), OMP_NUM_THREADS: threads, ...this.options.env, NOISELAB_THREADS: threads, [PARENT_PID_ENV]: String(process.pid) },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const worker: ActiveWorker = { key: unit.key, label: unit.label, startedAtMs: Date.now(), fraction: null, child };

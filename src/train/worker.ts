@@ -3,6 +3,7 @@
 // runner's contract, docs/runner.md). Progress goes to stdout as JSON lines.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { activeAllocator } from "../runner/allocator.js";
 import { RESULT_FILE, UNIT_FILE, writeWorkerError } from "../run-unit/unit.js";
 import type { WorkerInput, WorkerResult } from "../run-unit/unit.js";
 import type { RunConfig } from "./config.js";
@@ -31,5 +32,11 @@ const outcome = trainRun(unit.config as RunConfig, stagingDir, {
     }
   },
 });
-const result: WorkerResult = { metrics: outcome.metrics, evalEpochs: outcome.evalEpochs, metadata: outcome.metadata };
+// The allocator is recorded with the environment, not in the run's config: it does not change numerics.
+const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+const result: WorkerResult = {
+  metrics: { ...outcome.metrics, peakRssBytes },
+  evalEpochs: outcome.evalEpochs,
+  metadata: { ...outcome.metadata, allocator: activeAllocator(), peakRssBytes },
+};
 writeFileSync(join(stagingDir, RESULT_FILE), JSON.stringify(result, null, 1));

@@ -185,6 +185,13 @@ test("the environment summary counts runs per recorded value", () => {
     { value: "true", runs: 6, variants: ["ALGO", "CONTROL"] },
   ]);
   assert.deepEqual(report.groups[0].runs[1].seeds, { init: 101, shuffle: 201 });
+  assert.deepEqual(entry("allocator"), [{ value: "tcmalloc", runs: 12, variants: ["ALGO+IMPL", "ALGO", "IMPL", "CONTROL"] }]);
+  // Peak RSS per run is 250, 350 and 450 MiB for replicates 0, 1, 2; the summary gives the 100 MiB bound.
+  assert.deepEqual(
+    entry("peak RSS")?.map((v) => [v.value, v.runs]),
+    [["≤ 300 MiB", 4], ["≤ 400 MiB", 4], ["≤ 500 MiB", 4]],
+  );
+  assert.equal(report.groups[0].runs[1].peakRssBytes, 350 * 2 ** 20);
 });
 
 test("the HTML report is self-contained: one <svg> per chart, no script, no URL, all text escaped", async () => {

@@ -95,6 +95,8 @@ export function syntheticGroups(options: SyntheticOptions = {}): VariantGroup[] 
           torchVersion: "2.5.1",
           device: "cpu",
           threads: 1,
+          allocator: "tcmalloc",
+          peakRssBytes: (250 + 100 * r) * 2 ** 20,
           determinism: { deterministicAlgorithms: !noise.kernels, cudnnBenchmark: noise.kernels },
           seeds: { init: noise.init ? 100 + r : 100, shuffle: noise.shuffle ? 200 + r : 200 },
         },
