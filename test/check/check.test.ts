@@ -13,7 +13,7 @@ import { noiselab } from "../e2e/cli.js";
 function setup(overrides: Partial<CheckSetup> = {}): CheckSetup {
   const g = new torch.Generator(3);
   return {
-    buildModel: (init, dropout) => new SmallCNN({ numClasses: 4, inChannels: 1, inputSize: 12, batchNorm: true, initGenerator: init, dropoutGenerator: dropout }),
+    buildModel: (init, dropout) => new SmallCNN({ numClasses: 4, inChannels: 1, batchNorm: true, initGenerator: init, dropoutGenerator: dropout }),
     data: { images: torch.keep(torch.randn([64, 1, 12, 12], { generator: g })), labels: torch.keep(torch.randint(0, 4, [64], { generator: g })) },
     steps: 4,
     batchSize: 16,
