@@ -4,9 +4,10 @@
  * is listed only when the report has data for it.
  */
 import type { TopLevelSpec } from "vega-lite";
+import { batchSizeChart } from "./batch-size.js";
 import type { ExperimentReport, GroupSummary } from "./build.js";
 
-export type ChartId = "fig2" | "fig3" | "fig4" | "fig5" | "curves" | "disagreement";
+export type ChartId = "fig2" | "fig3" | "fig4" | "fig5" | "batch-size" | "curves" | "disagreement";
 
 /** A figure of an HTML page: a Vega-Lite spec with its title and caption. */
 export interface Chart<Id extends string = string> {
@@ -229,7 +230,7 @@ function disagreement(report: ExperimentReport): ReportChart | null {
 
 /** Every chart the report has data for, in reading order. */
 export function reportCharts(report: ExperimentReport): ReportChart[] {
-  return [fig2(report), fig3(report), fig4(report), fig5(report), curves(report), disagreement(report)].filter(
+  return [fig2(report), fig3(report), fig4(report), fig5(report), batchSizeChart(report.batchSizes), curves(report), disagreement(report)].filter(
     (c): c is ReportChart => c !== null,
   );
 }

@@ -4,6 +4,7 @@
  * each renderer does its own escaping.
  */
 import type { ComparisonSummary, ControlCheck, ExperimentReport, GroupSummary } from "./build.js";
+import { batchSizeSection } from "./batch-size.js";
 import { determinismBlocks } from "./determinism.js";
 import { fixed, interval, MISSING, percent, plusMinus, pValue, shortHash, times } from "./format.js";
 
@@ -261,6 +262,7 @@ export function reportDocument(report: ExperimentReport): Block[] {
     { kind: "figures" },
     ...comparisonSection(report),
     ...subgroupSection(report),
+    ...batchSizeSection(report.batchSizes),
     ...moreMetricsSection(report),
     ...(report.determinism ? determinismBlocks(report.determinism) : []),
     ...environmentSection(report),
