@@ -22,10 +22,11 @@ export const MEDIUMCNN_SWEEP = ["mediumcnn-k1", "mediumcnn-k3", "mediumcnn-k5", 
 /** The paper's Figure 9 (b) networks: the zoo's ImageNet classifiers (MediumCNN aside), at their ImageNet input size. */
 export const IMAGENET_MODELS: readonly ModelName[] = MODEL_NAMES.filter((name) => name !== "mediumcnn" && modelInfo(name).numClasses === 1000);
 
-/** Names that stand for several models. */
+/** Names that stand for several models. `fig9` is the paper's whole Figure 9: the ImageNet networks, then the kernel sweep. */
 export const MODEL_GROUPS: Readonly<Record<string, readonly string[]>> = {
   "mediumcnn-sweep": MEDIUMCNN_SWEEP,
   imagenet: IMAGENET_MODELS,
+  fig9: [...IMAGENET_MODELS, ...MEDIUMCNN_SWEEP],
 };
 
 const MEDIUMCNN_KERNEL = /^mediumcnn-k(\d+)$/;

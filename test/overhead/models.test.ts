@@ -18,6 +18,13 @@ test("groups expand, duplicates go, order stays", () => {
   assert.equal(models.find((m) => m.id === "resnet50")!.kernelSize, null);
 });
 
+test("fig9 is the paper's Figure 9: the ImageNet networks and MediumCNN k = 1…7, each at 224×224 (Inception-v3 at 299)", () => {
+  const models = resolveModels(["fig9"], null);
+  assert.deepEqual(models.map((m) => m.id), [...IMAGENET_MODELS, ...MEDIUMCNN_SWEEP]);
+  assert.ok(!IMAGENET_MODELS.includes("mediumcnn"));
+  for (const m of models) assert.deepEqual(m.inputShape, [3, m.id === "inception-v3" ? 299 : 224, m.id === "inception-v3" ? 299 : 224], m.id);
+});
+
 test("--input sets every model's height and width, down to the smallest its max-pools allow", () => {
   const [k1, small] = resolveModels([MEDIUMCNN_SWEEP[0], "smallcnn"], 64);
   assert.deepEqual(k1.inputShape, [3, 64, 64]);
