@@ -131,6 +131,8 @@ export const PRESETS: Record<string, Preset> = {
 
 export interface PresetOverrides {
   scale?: Scale;
+  /** Training examples: replaces the scale's subset (so the data-order batch sizes stop at it). */
+  trainSubset?: number;
   replicates?: number;
   epochs?: number;
   dataset?: DatasetSpec;
@@ -141,7 +143,8 @@ export interface PresetOverrides {
 export function presetSpec(name: string, overrides: PresetOverrides = {}): ExperimentSpec {
   const preset = PRESETS[name];
   if (!preset) throw new InputError(`unknown preset "${name}" (presets: ${Object.keys(PRESETS).join(", ")}; or give a spec file)`);
-  return applyOverrides(preset.build(scales[overrides.scale ?? "quick"]), overrides);
+  const scale = scales[overrides.scale ?? "quick"];
+  return applyOverrides(preset.build({ ...scale, trainSubset: overrides.trainSubset ?? scale.trainSubset }), overrides);
 }
 
 /** Command-line overrides on any spec (preset or file). */

@@ -69,6 +69,10 @@ describe("the data-order experiment", () => {
     assert.equal(new Set(runs.map((r) => r.key)).size, runs.length);
     const parsed = parseSpec(JSON.parse(JSON.stringify(spec)), "data-order");
     assert.deepEqual(parsed.models, spec.models);
+    // --train-subset moves the last batch size with it.
+    const small = presetSpec("data-order", { trainSubset: 1000 });
+    assert.deepEqual(small.models.map((m) => m.training?.batchSize), [128, 512, 1000]);
+    assert.equal(small.dataset.trainSubset, 1000);
   });
 
   test("a model entry's training may set only its batch size, a positive integer", () => {
