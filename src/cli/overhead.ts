@@ -9,7 +9,7 @@ import { helpText, intOption, parseArgs } from "./args.js";
 import type { Command } from "./command.js";
 
 const options = {
-  models: { type: "list", valueName: "NAME", description: `models to time (default ${MEDIUMCNN_SWEEP.join(" ")})` },
+  models: { type: "list", valueName: "NAME", description: `models to time (default ${MEDIUMCNN_SWEEP.join(" ")}: the paper's Figure 9 right, MediumCNN at 224×224; fig9: all of Figure 9)` },
   device: { type: "string", valueName: "DEVICE", description: "cpu, cuda or cuda:N (default cpu)" },
   batch: { type: "string", valueName: "B", description: "batch size (default 64)" },
   input: { type: "string", valueName: "SIZE", description: "input height and width for every model, e.g. 224 or 32 (default: each model's own)" },

@@ -7,7 +7,6 @@ import { readSafetensors } from "../io/safetensors.js";
 import type { ReplicateSet } from "../metrics/replicates.js";
 import type { Attributes } from "../metrics/subgroups.js";
 import type { WeightReplicate } from "../metrics/weights.js";
-import { parseVariant } from "../noise/index.js";
 import type { RunStore } from "../store/run-store.js";
 import type { EpochRecord } from "../train/train.js";
 import { InputError } from "../errors.js";
@@ -87,7 +86,8 @@ export function collectResults(store: RunStore, name: string): ExperimentResults
         });
       }
       const set: ReplicateSet = { labels, predictions, scores, numClasses };
-      groups.push({ model: model.label, variant, noise: parseVariant(variant), replicatesPlanned: members.length, runs, failed, set, weights, attributes });
+      // The noise setting the plan gave these runs: only the sources that act in their config are free.
+      groups.push({ model: model.label, variant, noise: members[0].config.noise, replicatesPlanned: members.length, runs, failed, set, weights, attributes });
     }
   }
   return { name, spec, epoch, classNames, groups };

@@ -2,7 +2,8 @@
 // model × variant × replicate, each keyed by the hash of its full config.
 import type { RunUnit } from "../run-unit/unit.js";
 import { contentHash } from "../run-unit/hash.js";
-import { parseVariant, seedsForReplicate } from "../noise/index.js";
+import { STOCHASTIC_LAYER_MODELS } from "../models/names.js";
+import { actingNoise, parseVariant, seedsForReplicate } from "../noise/index.js";
 import type { RunConfig } from "../train/config.js";
 import type { ExperimentSpec } from "./spec.js";
 
@@ -20,13 +21,16 @@ export function runLabel(model: string, variant: string, replicate: number): str
 export function planRuns(spec: ExperimentSpec): PlannedRun[] {
   const runs: PlannedRun[] = [];
   for (const model of spec.models) {
+    const training = { ...spec.training, ...model.training };
+    const stochasticLayers = (STOCHASTIC_LAYER_MODELS as readonly string[]).includes(model.name);
     for (const variant of spec.variants) {
-      const noise = parseVariant(variant);
+      // Only the sources that act in this config are free (no augmentation without augment, no dropout without dropout layers).
+      const noise = actingNoise(parseVariant(variant), { augment: training.augment, stochasticLayers });
       for (let replicate = 0; replicate < spec.replicates; replicate++) {
         const config: RunConfig = {
           dataset: spec.dataset,
           model: { name: model.name, options: model.options },
-          training: spec.training,
+          training,
           variant,
           noise,
           masterSeed: spec.seed,

@@ -15,7 +15,16 @@ export interface ModelEntry {
   /** Name in reports; defaults to `name`. Must be unique in the spec. */
   label: string;
   options: Record<string, unknown>;
+  /**
+   * Training settings of this entry that differ from the spec's `training`
+   * (the data-order experiment trains one entry per batch size). Part of each
+   * run's config, hence of its identity.
+   */
+  training?: ModelTrainingOverrides;
 }
+
+/** The training settings a model entry may set for itself. */
+export type ModelTrainingOverrides = Partial<Pick<TrainingConfig, "batchSize">>;
 
 export interface ExperimentSpec {
   name: string;
@@ -77,13 +86,19 @@ function readDataset(v: Validator, value: unknown, path: string): DatasetSpec {
 }
 
 function readModel(v: Validator, value: unknown, path: string): ModelEntry {
-  const record = typeof value === "string" ? { name: value } : v.object(value, path, ["name", "label", "options"]);
+  const record = typeof value === "string" ? { name: value } : v.object(value, path, ["name", "label", "options", "training"]);
   const name = v.required(record, "name", path, (x, p) => v.choice(x, p, MODEL_NAMES));
-  return {
+  const entry: ModelEntry = {
     name,
     label: v.optional(record, "label", path, (x, p) => v.string(x, p), name),
     options: v.optional(record, "options", path, (x, p) => v.object(x, p), {}),
   };
+  if (record.training !== undefined) {
+    const training = v.object(record.training, join(path, "training"), ["batchSize"]);
+    entry.training = {};
+    if (training.batchSize !== undefined) entry.training.batchSize = v.integer(training.batchSize, join(join(path, "training"), "batchSize"), 1);
+  }
+  return entry;
 }
 
 function readOptimizer(v: Validator, value: unknown, path: string): OptimizerConfig {

@@ -7,14 +7,15 @@ import { densenet121, densenet201 } from "./densenet.js";
 import { efficientnetB0 } from "./efficientnet.js";
 import { inceptionV3 } from "./inception.js";
 import { mobilenetV2 } from "./mobilenetv2.js";
-import { MediumCNN, SmallCNN } from "./paper.js";
+import { MediumCNN, PAPER_INITS, SmallCNN } from "./paper.js";
+import type { PaperInit } from "./paper.js";
 import { resnet152, resnet18, resnet18Cifar, resnet50 } from "./resnet.js";
 import { vgg16, vgg19 } from "./vgg.js";
 
 export type { ModelOptions } from "./common.js";
 export { DeterministicAdaptiveAvgPool2d, NamedSequential } from "./common.js";
-export { SmallCNN, MediumCNN } from "./paper.js";
-export type { SmallCNNOptions, MediumCNNOptions } from "./paper.js";
+export { SmallCNN, MediumCNN, PAPER_INITS, KERAS_BATCHNORM, SMALLCNN_MIN_INPUT, MEDIUMCNN_MIN_INPUT } from "./paper.js";
+export type { SmallCNNOptions, MediumCNNOptions, PaperInit } from "./paper.js";
 export { ResNet, BasicBlock, Bottleneck, resnet18, resnet18Cifar, resnet50, resnet152 } from "./resnet.js";
 export { VGG, vgg16, vgg19 } from "./vgg.js";
 export { MobileNetV2, mobilenetV2 } from "./mobilenetv2.js";
@@ -38,15 +39,15 @@ export interface CreateModelOptions {
   deterministicPooling?: boolean;
   /** smallcnn: BatchNorm after each convolution. */
   batchNorm?: boolean;
-  /** smallcnn: input height and width. */
-  inputSize?: number | [number, number];
+  /** smallcnn, mediumcnn: "glorot" (Keras' default, as the paper) or "pytorch" (PyTorch's default layer init). */
+  init?: PaperInit;
   /** mediumcnn: kernel side (1, 3, 5, 7 in the paper). */
   kernelSize?: number;
   /** inception-v3: build the auxiliary classifier. */
   auxLogits?: boolean;
 }
 
-type ExtraOption = "batchNorm" | "inputSize" | "kernelSize" | "auxLogits";
+type ExtraOption = "batchNorm" | "init" | "kernelSize" | "auxLogits";
 
 /**
  * CUDA kernels without a deterministic implementation: under
@@ -98,21 +99,21 @@ const TORCHVISION = "torchvision 0.14";
 export const MODELS: Readonly<Record<ModelName, ModelInfo>> = {
   smallcnn: {
     name: "smallcnn",
-    description: "the paper's small CNN: two 3×3 conv layers (optionally with BatchNorm) and one linear layer",
-    source: "Zhuang et al. 2021 (our reading, docs/models.md)",
-    inputShape: [1, 28, 28],
+    description: "the paper's three-layer small CNN: 3 × [3×3 conv (16, 32, 32), BatchNorm optional, ReLU, max-pool], global pool, dense 32, dense",
+    source: "Zhuang et al. 2021, Appendix C and their Keras code",
+    inputShape: [3, 32, 32],
     numClasses: 10,
-    extraOptions: ["batchNorm", "inputSize"],
+    extraOptions: ["batchNorm", "init"],
     cudaNondeterministicOps: none,
     create: (o) => new SmallCNN(o),
   },
   mediumcnn: {
     name: "mediumcnn",
-    description: "the paper's six-layer CNN: five k×k conv+BN+ReLU layers, global average pooling, linear",
-    source: "Zhuang et al. 2021 (our reading, docs/models.md)",
-    inputShape: [3, 32, 32],
-    numClasses: 10,
-    extraOptions: ["kernelSize"],
+    description: "the paper's six-layer medium CNN: 6 × [k×k conv (16 … 512), BatchNorm, ReLU, max-pool], global pool, dense",
+    source: "Zhuang et al. 2021, Appendix C and their Keras code",
+    inputShape: [3, 224, 224],
+    numClasses: 1000,
+    extraOptions: ["kernelSize", "init"],
     cudaNondeterministicOps: none,
     create: (o) => new MediumCNN(o),
   },
@@ -184,12 +185,11 @@ function checkOptions(info: ModelInfo, options: Record<string, unknown>): void {
       case "kernelSize":
         checkInteger(value, what, (n) => n >= 1 && n % 2 === 1, "an odd positive integer");
         break;
-      case "inputSize": {
-        const sides = Array.isArray(value) ? value : [value];
-        if (sides.length > 2) throw new InputError(`${what} must be a number or [height, width], got ${JSON.stringify(value)}`);
-        for (const side of sides) checkInteger(side, what, (n) => n >= 4, "at least 4 (or [height, width] of such)");
+      case "init":
+        if (typeof value !== "string" || !(PAPER_INITS as readonly string[]).includes(value)) {
+          throw new InputError(`${what} must be one of ${PAPER_INITS.join(", ")}, got ${JSON.stringify(value)}`);
+        }
         break;
-      }
       case "deterministicPooling":
       case "batchNorm":
       case "auxLogits":

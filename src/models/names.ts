@@ -17,3 +17,6 @@ export const MODEL_NAMES = [
 ] as const;
 
 export type ModelName = (typeof MODEL_NAMES)[number];
+
+/** The models with stochastic layers (dropout, stochastic depth), on which the dropout noise source acts. */
+export const STOCHASTIC_LAYER_MODELS: readonly ModelName[] = ["vgg16", "vgg19", "mobilenetv2", "efficientnet-b0", "inception-v3"];

@@ -1,62 +1,107 @@
-// The two CNNs of Zhuang et al. 2021 that are not torchvision models. The
-// paper describes them only in prose; docs/models.md gives our reading.
-// Layers use PyTorch's default initialisation (Conv2d/Linear
-// kaiming_uniform(a=√5), BatchNorm weight 1 and bias 0), drawn from the
-// init generator in construction order, exactly as PyTorch draws them.
-import { BatchNorm2d, Conv2d, Linear, MaxPool2d, Module, ReLU, Sequential } from "../nn/index.js";
-import type { Tensor } from "../torch/index.js";
+// The two CNNs of Zhuang et al. 2021 that are not torchvision models, layer
+// for layer as Appendix C and the Keras code of the paper define them
+// (docs/models.md). Keras' defaults are kept where they change the numbers:
+// Glorot-uniform kernels and zero biases, a bias on every convolution (also
+// before BatchNorm), BatchNorm epsilon 1e-3 and momentum 0.99 (0.01 in
+// PyTorch's convention). Each layer first draws PyTorch's default
+// initialisation when it is constructed, then the init scheme is applied in
+// modules() order: all from the init generator, in PyTorch's order.
+import { BatchNorm2d, Conv2d, Linear, MaxPool2d, Module, ReLU, Sequential, init } from "../nn/index.js";
+import type { GeneratorLike, Tensor } from "../torch/index.js";
 import type { ModelOptions } from "./common.js";
-import { adaptivePool, positiveInteger } from "./common.js";
+import { adaptivePool, initialiseModules, positiveInteger } from "./common.js";
 
-export interface SmallCNNOptions extends ModelOptions {
-  /** BatchNorm after each convolution (the paper's BN ablation). Default false. */
+/** How the paper's nets draw their initial weights. */
+export const PAPER_INITS = ["glorot", "pytorch"] as const;
+export type PaperInit = (typeof PAPER_INITS)[number];
+
+export interface PaperCNNOptions extends ModelOptions {
+  /**
+   * "glorot" (default): Keras' defaults, which the paper's code used — Glorot-uniform
+   * weights and zero biases. "pytorch": PyTorch's default layer initialisation.
+   */
+  init?: PaperInit;
+}
+
+/** Keras' BatchNormalization defaults: epsilon 1e-3, momentum 0.99 (PyTorch counts momentum the other way). */
+export const KERAS_BATCHNORM = { eps: 1e-3, momentum: 0.01 } as const;
+
+/** Side of the smallest input each net takes: its 2×2 max-pools (three, six) must leave at least 1×1. */
+export const SMALLCNN_MIN_INPUT = 8;
+export const MEDIUMCNN_MIN_INPUT = 64;
+
+function checkInputSize(model: string, input: Tensor, min: number): void {
+  const [height, width] = input.shape.slice(-2);
+  if (height < min || width < min) throw new RangeError(`${model} needs an input of at least ${min}×${min}, got ${height}×${width}`);
+}
+
+function initialise(root: Module, scheme: PaperInit, generator: GeneratorLike | undefined): void {
+  if (scheme === "pytorch") return;
+  const glorot = (m: Conv2d | Linear): void => {
+    init.xavierUniform_(m.weight, { generator });
+    if (m.bias !== null) init.zeros_(m.bias);
+  };
+  initialiseModules(root, { conv: glorot, linear: glorot });
+}
+
+/** [Conv k×k 'same' (with bias), BatchNorm?, ReLU, MaxPool 2]: one stage of both nets. */
+function stage(from: number, to: number, kernelSize: number, batchNorm: boolean, generator: GeneratorLike | undefined): Module[] {
+  return [
+    new Conv2d(from, to, kernelSize, { padding: Math.floor(kernelSize / 2), generator }),
+    ...(batchNorm ? [new BatchNorm2d(to, KERAS_BATCHNORM)] : []),
+    new ReLU(),
+    new MaxPool2d(2),
+  ];
+}
+
+export interface SmallCNNOptions extends PaperCNNOptions {
+  /** BatchNorm after each convolution (the paper's Figure 3). Default false. */
   batchNorm?: boolean;
-  /** Input height and width (a number for square inputs); sizes the linear layer. Default 28. */
-  inputSize?: number | [number, number];
 }
 
 /**
- * The paper's small CNN: conv(in→32, 3×3) [BN] ReLU maxpool2 →
- * conv(32→64, 3×3) [BN] ReLU maxpool2 → flatten → linear(64·H/4·W/4 → classes).
- * Convolutions have a bias only when no BatchNorm follows them.
+ * The paper's three-layer small CNN: 3 × [Conv 3×3 'same' (16, 32, 32
+ * filters), BatchNorm?, ReLU, MaxPool 2], global average pooling, Dense 32 +
+ * ReLU, Dense classes. Needs an input of at least 8×8.
  */
 export class SmallCNN extends Module {
   readonly features: Sequential;
-  readonly classifier: Linear;
+  readonly avgpool: Module;
+  readonly classifier: Sequential;
 
   constructor(options: SmallCNNOptions) {
     super();
-    const inChannels = positiveInteger(options.inChannels ?? 1, "inChannels");
-    const [height, width] = typeof options.inputSize === "object" ? options.inputSize : [options.inputSize ?? 28, options.inputSize ?? 28];
-    if (height < 4 || width < 4) throw new RangeError(`SmallCNN needs an input of at least 4×4, got ${height}×${width}`);
     const generator = options.initGenerator;
     const bn = options.batchNorm ?? false;
-    const stage = (from: number, to: number): Module[] => [
-      new Conv2d(from, to, 3, { padding: 1, bias: !bn, generator }),
-      ...(bn ? [new BatchNorm2d(to)] : []),
-      new ReLU(),
-      new MaxPool2d(2),
-    ];
-    this.features = this.registerModule("features", new Sequential(...stage(inChannels, 32), ...stage(32, 64)));
-    const flatFeatures = 64 * Math.floor(height / 4) * Math.floor(width / 4);
-    this.classifier = this.registerModule("classifier", new Linear(flatFeatures, positiveInteger(options.numClasses, "numClasses"), { generator }));
+    const inChannels = positiveInteger(options.inChannels ?? 3, "inChannels");
+    this.features = this.registerModule(
+      "features",
+      new Sequential(...stage(inChannels, 16, 3, bn, generator), ...stage(16, 32, 3, bn, generator), ...stage(32, 32, 3, bn, generator)),
+    );
+    this.avgpool = this.registerModule("avgpool", adaptivePool(1, options.deterministicPooling));
+    this.classifier = this.registerModule(
+      "classifier",
+      new Sequential(new Linear(32, 32, { generator }), new ReLU(), new Linear(32, positiveInteger(options.numClasses, "numClasses"), { generator })),
+    );
+    initialise(this, options.init ?? "glorot", generator);
   }
 
   forward(input: Tensor): Tensor {
-    return this.classifier.call(this.features.call(input).flatten(1));
+    checkInputSize("SmallCNN", input, SMALLCNN_MIN_INPUT);
+    return this.classifier.call(this.avgpool.call(this.features.call(input)).flatten(1));
   }
 }
 
-export interface MediumCNNOptions extends ModelOptions {
+export interface MediumCNNOptions extends PaperCNNOptions {
   /** Side of every convolution kernel, odd; the paper sweeps 1, 3, 5 and 7. Default 3. */
   kernelSize?: number;
 }
 
 /**
- * The paper's six-layer CNN with k×k kernels ("same" padding):
- * conv32 conv32 maxpool2 conv64 conv64 maxpool2 conv128, each conv followed
- * by BatchNorm and ReLU, then global average pooling and linear(128 → classes).
- * Global pooling makes it work at any input size of at least 4×4.
+ * The paper's six-layer medium CNN with k×k kernels: 6 × [Conv k×k 'same'
+ * (16, 32, 64, 128, 256, 512 filters), BatchNorm, ReLU, MaxPool 2], global
+ * average pooling, Dense classes (1000 in the paper, at 224×224). Needs an
+ * input of at least 64×64.
  */
 export class MediumCNN extends Module {
   readonly features: Sequential;
@@ -68,28 +113,15 @@ export class MediumCNN extends Module {
     const k = options.kernelSize ?? 3;
     if (!Number.isInteger(k) || k < 1 || k % 2 === 0) throw new RangeError(`MediumCNN kernelSize must be an odd positive integer, got ${k}`);
     const generator = options.initGenerator;
-    const block = (from: number, to: number): Module[] => [
-      new Conv2d(from, to, k, { padding: Math.floor(k / 2), bias: false, generator }),
-      new BatchNorm2d(to),
-      new ReLU(),
-    ];
-    this.features = this.registerModule(
-      "features",
-      new Sequential(
-        ...block(positiveInteger(options.inChannels ?? 3, "inChannels"), 32),
-        ...block(32, 32),
-        new MaxPool2d(2),
-        ...block(32, 64),
-        ...block(64, 64),
-        new MaxPool2d(2),
-        ...block(64, 128),
-      ),
-    );
+    const widths = [positiveInteger(options.inChannels ?? 3, "inChannels"), 16, 32, 64, 128, 256, 512];
+    this.features = this.registerModule("features", new Sequential(...widths.slice(1).flatMap((to, i) => stage(widths[i], to, k, true, generator))));
     this.avgpool = this.registerModule("avgpool", adaptivePool(1, options.deterministicPooling));
-    this.classifier = this.registerModule("classifier", new Linear(128, positiveInteger(options.numClasses, "numClasses"), { generator }));
+    this.classifier = this.registerModule("classifier", new Linear(512, positiveInteger(options.numClasses, "numClasses"), { generator }));
+    initialise(this, options.init ?? "glorot", generator);
   }
 
   forward(input: Tensor): Tensor {
+    checkInputSize("MediumCNN", input, MEDIUMCNN_MIN_INPUT);
     return this.classifier.call(this.avgpool.call(this.features.call(input)).flatten(1));
   }
 }

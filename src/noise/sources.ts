@@ -61,3 +61,22 @@ export function parseVariant(name: string): NoiseSetting {
   }
   throw new InputError(`unknown variant "${name}" (use ${PAPER_VARIANTS.join(", ")}, or only:<source>,… with sources ${NOISE_SOURCES.join(", ")})`);
 }
+
+/** What a run's config lets act, beyond the variant. */
+export interface SourceContext {
+  /** Whether training augments its data (`training.augment`). */
+  augment: boolean;
+  /** Whether the model has stochastic layers (dropout, stochastic depth). */
+  stochasticLayers: boolean;
+}
+
+/**
+ * The noise setting a run really has: `noise` with the sources that cannot act
+ * under `context` fixed — augmentation where training does not augment, and
+ * dropout where the model has no stochastic layer. Freeing such a source
+ * changes nothing in training, so it is never listed as free, and a variant
+ * whose only free sources cannot act is a control.
+ */
+export function actingNoise(noise: NoiseSetting, context: SourceContext): NoiseSetting {
+  return { ...noise, augment: noise.augment && context.augment, dropout: noise.dropout && context.stochasticLayers };
+}

@@ -2,7 +2,7 @@
 // plus `mediumcnn-kN` for the paper's MediumCNN with N×N kernels.
 import { InputError } from "../errors.js";
 import type { ModelName } from "../models/index.js";
-import { MODEL_NAMES, isModelName, modelInfo } from "../models/index.js";
+import { MEDIUMCNN_MIN_INPUT, MODEL_NAMES, SMALLCNN_MIN_INPUT, isModelName, modelInfo } from "../models/index.js";
 import type { TrainingStepSpec } from "./step.js";
 
 export interface OverheadModel {
@@ -19,13 +19,14 @@ export interface OverheadModel {
 /** The paper's Figure 9 (a): MediumCNN with 1×1 to 7×7 kernels. The default model set. */
 export const MEDIUMCNN_SWEEP = ["mediumcnn-k1", "mediumcnn-k3", "mediumcnn-k5", "mediumcnn-k7"] as const;
 
-/** The paper's Figure 9 (b) networks: the zoo's ImageNet classifiers, at their ImageNet input size. */
-export const IMAGENET_MODELS: readonly ModelName[] = MODEL_NAMES.filter((name) => modelInfo(name).numClasses === 1000);
+/** The paper's Figure 9 (b) networks: the zoo's ImageNet classifiers (MediumCNN aside), at their ImageNet input size. */
+export const IMAGENET_MODELS: readonly ModelName[] = MODEL_NAMES.filter((name) => name !== "mediumcnn" && modelInfo(name).numClasses === 1000);
 
-/** Names that stand for several models. */
+/** Names that stand for several models. `fig9` is the paper's whole Figure 9: the ImageNet networks, then the kernel sweep. */
 export const MODEL_GROUPS: Readonly<Record<string, readonly string[]>> = {
   "mediumcnn-sweep": MEDIUMCNN_SWEEP,
   imagenet: IMAGENET_MODELS,
+  fig9: [...IMAGENET_MODELS, ...MEDIUMCNN_SWEEP],
 };
 
 const MEDIUMCNN_KERNEL = /^mediumcnn-k(\d+)$/;
@@ -49,8 +50,8 @@ function resolveOne(name: string, inputSize: number | null): OverheadModel {
     if (kernelSize % 2 === 0 || kernelSize < 1) throw new InputError(`model "${name}": MediumCNN's kernel size must be odd and positive`);
     modelOptions.kernelSize = kernelSize;
   }
-  // SmallCNN sizes its linear layer from the input.
-  if (model === "smallcnn") modelOptions.inputSize = [inputShape[1], inputShape[2]];
+  const minInput = model === "mediumcnn" ? MEDIUMCNN_MIN_INPUT : model === "smallcnn" ? SMALLCNN_MIN_INPUT : 1;
+  if (inputShape[1] < minInput) throw new InputError(`model "${name}" needs an input of at least ${minInput}×${minInput} (its max-pools), got ${inputShape[1]}×${inputShape[2]}`);
   return { id: model === "mediumcnn" ? `mediumcnn-k${kernelSize}` : model, model, kernelSize, inputShape, modelOptions };
 }
 

@@ -14,6 +14,8 @@ import { compareVariants } from "../metrics/compare.js";
 import { mean, std } from "../metrics/stats.js";
 import type { NoiseSetting, NoiseSource } from "../noise/index.js";
 import { NOISE_SOURCES, PAPER_VARIANTS } from "../noise/index.js";
+import type { BatchSizePoint } from "./batch-size.js";
+import { batchSizePoints } from "./batch-size.js";
 import type { DeterminismEvidence } from "./determinism.js";
 import type { EpochRecord } from "../train/train.js";
 
@@ -158,6 +160,8 @@ export interface ExperimentReport {
   failedRuns: FailedRunSummary[];
   environment: EnvironmentEntry[];
   batchNormPairs: BatchNormPair[];
+  /** Churn per batch size, when the spec trains the same network at several (the data-order experiment). */
+  batchSizes: BatchSizePoint[];
   /** Results of noiselab check and noiselab overhead given to the report, if any. */
   determinism?: DeterminismEvidence;
 }
@@ -403,6 +407,7 @@ export function buildReport(results: ExperimentResults, options: ReportOptions =
     permutations: options.permutations ?? 10000,
   };
   const groups = orderGroups(results.groups);
+  const summaries = groups.map((g) => summarizeGroup(g, settings));
   return {
     format: "noiselab-report",
     formatVersion: 1,
@@ -410,11 +415,12 @@ export function buildReport(results: ExperimentResults, options: ReportOptions =
     epoch: results.epoch,
     classNames: [...results.classNames],
     settings: { seed: settings.seed, bootstrapResamples: settings.resamples, permutations: settings.permutations, topK: settings.topK },
-    groups: groups.map((g) => summarizeGroup(g, settings)),
+    groups: summaries,
     controlChecks: groups.filter(isAllFixed).map(controlCheck),
     comparisons: comparisons(groups, settings),
     failedRuns: groups.flatMap((g) => g.failed.map((f) => ({ model: g.model, variant: g.variant, label: f.label, key: f.key, error: f.error }))),
     environment: environment(groups),
     batchNormPairs: batchNormPairs(results.spec, new Set(groups.map((g) => g.model))),
+    batchSizes: batchSizePoints(results.spec, summaries),
   };
 }

@@ -7,9 +7,10 @@ import type { TopLevelSpec } from "vega-lite";
 import type { Chart } from "../document/charts.js";
 import { magnitudeScale } from "../document/charts.js";
 import { determinismCharts } from "./determinism.js";
+import { batchSizeChart } from "./batch-size.js";
 import type { ExperimentReport, GroupSummary } from "./build.js";
 
-export type ChartId = "fig2" | "fig3" | "fig4" | "fig5" | "curves" | "disagreement";
+export type ChartId = "fig2" | "fig3" | "fig4" | "fig5" | "batch-size" | "curves" | "disagreement";
 
 export type ReportChart = Chart<ChartId>;
 
@@ -273,7 +274,7 @@ export function allReportCharts(report: ExperimentReport): Chart[] {
 
 /** Every chart the report has data for, in reading order. */
 export function reportCharts(report: ExperimentReport): ReportChart[] {
-  return [fig2(report), fig3(report), fig4(report), fig5(report), curves(report), disagreement(report)].filter(
+  return [fig2(report), fig3(report), fig4(report), fig5(report), batchSizeChart(report.batchSizes), curves(report), disagreement(report)].filter(
     (c): c is ReportChart => c !== null,
   );
 }

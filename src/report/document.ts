@@ -6,6 +6,7 @@
 import type { ComparisonSummary, ControlCheck, ExperimentReport, GroupSummary } from "./build.js";
 import type { Block, Table } from "../document/blocks.js";
 import { MISSING } from "../document/blocks.js";
+import { batchSizeSection } from "./batch-size.js";
 import { determinismBlocks } from "./determinism.js";
 import { BROWN_FORSYTHE_UNDEFINED, fixed, interval, percent, plusMinus, pValue, shortHash, times } from "./format.js";
 
@@ -279,6 +280,7 @@ export function reportDocument(report: ExperimentReport): Block[] {
     ...comparisonSection(report),
     ...subgroupSection(report),
     ...perClassSection(report),
+    ...batchSizeSection(report.batchSizes),
     ...moreMetricsSection(report),
     ...(report.determinism ? determinismBlocks(report.determinism) : []),
     ...environmentSection(report),

@@ -1,15 +1,13 @@
 import type { Dataset } from "../data/index.js";
-import { createModel, modelInfo } from "../models/index.js";
+import { createModel } from "../models/index.js";
 import type { Module } from "../nn/index.js";
 import type { GeneratorLike } from "../torch/index.js";
 import type { ModelConfig } from "./config.js";
 
-/** Builds a run's model for a dataset: class count, input channels and (where the model needs it) input size come from the data. */
+/** Builds a run's model for a dataset: class count and input channels come from the data. */
 export function createModelForDataset(model: ModelConfig, data: Pick<Dataset, "shape" | "numClasses">, generators: { init?: GeneratorLike; dropout?: GeneratorLike } = {}): Module {
-  const [, channels, height, width] = data.shape;
-  const sized = modelInfo(model.name).extraOptions.includes("inputSize") ? { inputSize: [height, width] as [number, number] } : {};
+  const [, channels] = data.shape;
   return createModel(model.name, {
-    ...sized,
     ...model.options,
     numClasses: data.numClasses,
     inChannels: channels,

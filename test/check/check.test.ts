@@ -13,7 +13,7 @@ import { noiselab } from "../e2e/cli.js";
 function setup(overrides: Partial<CheckSetup> = {}): CheckSetup {
   const g = new torch.Generator(3);
   return {
-    buildModel: (init, dropout) => new SmallCNN({ numClasses: 4, inChannels: 1, inputSize: 12, batchNorm: true, initGenerator: init, dropoutGenerator: dropout }),
+    buildModel: (init, dropout) => new SmallCNN({ numClasses: 4, inChannels: 1, batchNorm: true, initGenerator: init, dropoutGenerator: dropout }),
     data: { images: torch.keep(torch.randn([64, 1, 12, 12], { generator: g })), labels: torch.keep(torch.randint(0, 4, [64], { generator: g })) },
     steps: 4,
     batchSize: 16,
@@ -48,8 +48,9 @@ describe("noiselab check (lock-step comparison)", () => {
     const d = r.firstDivergence!;
     assert.equal(d.step, 0);
     // Forward outputs are compared in example order, so per-example layers agree; the first
-    // difference is a reduction over the batch: BatchNorm statistics or a parameter gradient.
-    assert.ok(d.phase === "backward" || /bn|\.1$|features\.1/.test(d.module), JSON.stringify(d));
+    // difference is a reduction over the batch (BatchNorm statistics, a parameter gradient) or
+    // a dense layer's matrix product, whose blocking depends on where an example sits in the batch.
+    assert.ok(d.phase === "backward" || /^features\.\d+$|^classifier\.0$/.test(d.module), JSON.stringify(d));
     assert.ok(d.maxAbsDiff > 0 && d.maxAbsDiff < 1e-3, `max |Δ| ${d.maxAbsDiff}`);
     if (d.phase === "backward") assert.match(d.tensor, /^grad of /);
   });
@@ -85,7 +86,7 @@ describe("noiselab check (lock-step comparison)", () => {
   test("one batch in another order: identical until that step, then apart for good", () => {
     const r = lockstepCheck(setup({ reverseBatchAt: 2, trajectory: true, steps: 5 }));
     assert.equal(r.firstDivergence?.step, 2);
-    assert.equal(r.firstDivergence?.phase, "backward");
+    assert.ok(r.firstDivergence?.phase === "backward" || r.firstDivergence?.module === "classifier.0", JSON.stringify(r.firstDivergence));
     assert.deepEqual(r.weightDistance.slice(0, 2), [0, 0]);
     assert.ok(r.weightDistance.slice(2).every((d) => d > 0), r.weightDistance.join(", "));
   });
@@ -103,7 +104,7 @@ describe("noiselab check (lock-step comparison)", () => {
     assert.match(ok.stdout, /bitwise deterministic over 2 steps/);
     const diverged = noiselab(["check", "smallcnn", "--steps", "2", "--batch", "8", "--noise", "only:batchOrder"]);
     assert.equal(diverged.status, 1, diverged.stderr);
-    assert.match(diverged.stdout, /NOT deterministic: first divergence at step 0, backward pass, module "classifier", grad of classifier\.(bias|weight)/);
+    assert.match(diverged.stdout, /NOT deterministic: first divergence at step 0, backward pass, module "classifier\.2", grad of classifier\.2\.(bias|weight)/);
     const bad = noiselab(["check", "alexnet"]);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /"alexnet" is neither a model, a preset/);

@@ -50,7 +50,7 @@ describe("noiselab run, end to end on synthetic data", () => {
     assert.equal(r.status, 0, r.stderr);
     const md = readFileSync(`${prefix}.md`, "utf8");
     assert.match(md, /## Determinism checks \(noiselab check\)/);
-    assert.match(md, /\| smallcnn on random 1×28×28 data \| cpu \| one ulp of one initial weight \| all switches on \| not deterministic \| step 0, forward, features\.0: output/);
+    assert.match(md, /\| smallcnn on random 3×32×32 data \| cpu \| one ulp of one initial weight \| all switches on \| not deterministic \| step 0, forward, features\.0: output/);
     const html = readFileSync(`${prefix}.html`, "utf8");
     assert.match(html, /<figure id="trajectory">/);
     const bad = noiselab(["report", "four-variants", "--store", store, "--out", join(dir, "bad"), "--check", spec]);

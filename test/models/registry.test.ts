@@ -15,8 +15,9 @@ describe("model registry", () => {
   });
 
   test("default input shapes and class counts", () => {
-    assert.deepEqual(MODELS.smallcnn.inputShape, [1, 28, 28]);
-    assert.deepEqual(MODELS.mediumcnn.inputShape, [3, 32, 32]);
+    assert.deepEqual(MODELS.smallcnn.inputShape, [3, 32, 32]);
+    assert.deepEqual(MODELS.mediumcnn.inputShape, [3, 224, 224]);
+    assert.equal(MODELS.mediumcnn.numClasses, 1000);
     assert.deepEqual(MODELS["resnet18-cifar"].inputShape, [3, 32, 32]);
     assert.deepEqual(MODELS.resnet50.inputShape, [3, 224, 224]);
     assert.deepEqual(MODELS["inception-v3"].inputShape, [3, 299, 299]);
@@ -26,14 +27,14 @@ describe("model registry", () => {
 
   test("createModel fills in the default class count and runs at the default input shape", () =>
     tidy(() => {
-      for (const name of ["smallcnn", "mediumcnn", "resnet18-cifar"] as const) {
+      for (const name of ["smallcnn", "resnet18-cifar"] as const) {
         const model = createModel(name, { initGenerator: new Generator(0) }).eval();
         const input = randn([2, ...MODELS[name].inputShape], { generator: new Generator(1) });
         assert.deepEqual(noGrad(() => model.call(input)).shape, [2, MODELS[name].numClasses], name);
         model.dispose();
       }
-      const model = createModel("smallcnn", { numClasses: 3, inChannels: 3, inputSize: 32, batchNorm: true });
-      assert.deepEqual(noGrad(() => model.eval().call(randn([1, 3, 32, 32]))).shape, [1, 3]);
+      const model = createModel("smallcnn", { numClasses: 3, inChannels: 1, batchNorm: true });
+      assert.deepEqual(noGrad(() => model.eval().call(randn([1, 1, 28, 28]))).shape, [1, 3]);
       model.dispose();
     }));
 
@@ -51,7 +52,8 @@ describe("model registry", () => {
       ["mediumcnn", { kernelSize: 4 }, /kernelSize must be an odd positive integer, got 4/],
       ["mediumcnn", { numClasses: 0 }, /numClasses must be a positive integer/],
       ["smallcnn", { batchNorm: "yes" }, /batchNorm must be true or false, got "yes"/],
-      ["smallcnn", { inputSize: [28, 2] }, /inputSize must be at least 4/],
+      ["smallcnn", { inputSize: 28 }, /option inputSize is not known/],
+      ["mediumcnn", { init: "he" }, /init must be one of glorot, pytorch, got "he"/],
       ["inception-v3", { auxLogits: 1 }, /auxLogits must be true or false/],
       ["vgg16", { inChannels: 2.5 }, /inChannels must be a positive integer/],
     ];

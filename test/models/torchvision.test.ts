@@ -4,7 +4,9 @@
 // eval-mode forward, and for the paper's nets a training step.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { createModel } from "../../src/models/index.js";
+import { StochasticDepth, createModel } from "../../src/models/index.js";
+import { STOCHASTIC_LAYER_MODELS } from "../../src/models/names.js";
+import { Dropout } from "../../src/nn/index.js";
 import type { CreateModelOptions } from "../../src/models/index.js";
 import type { Module } from "../../src/nn/index.js";
 import type { Tensor } from "../../src/torch/index.js";
@@ -70,6 +72,9 @@ describe("models match PyTorch and torchvision", () => {
           "state-dict names and shapes",
         );
         assert.equal(model.parameterCount(), c.parameterCount);
+        // The plan frees the dropout source only for the models listed as having stochastic layers.
+        const stochastic = model.namedModules().some(([, m]) => m instanceof Dropout || m instanceof StochasticDepth);
+        assert.equal((STOCHASTIC_LAYER_MODELS as readonly string[]).includes(c.model), stochastic, "listed in STOCHASTIC_LAYER_MODELS exactly when it has dropout or stochastic depth");
 
         // The same seed gives torchvision's initial weights: each parameter's sum,
         // sum of squares and first element.

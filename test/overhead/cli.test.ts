@@ -19,14 +19,14 @@ function overhead(...args: string[]): { status: number | null; stdout: string; s
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const TINY = ["--models", "mediumcnn-k1,mediumcnn-k3", "--input", "16", "--batch", "4", "--repeats", "2", "--steps", "1", "--warmup", "1"];
+const TINY = ["--models", "mediumcnn-k1,mediumcnn-k3", "--input", "64", "--batch", "2", "--repeats", "2", "--steps", "1", "--warmup", "1"];
 const configs = determinismConfigs(buildInfo().hasFillUninitializedMemory);
 
 test("a table with both models and every configuration", () => {
   const r = overhead(...TINY);
   assert.equal(r.status, 0, r.stderr);
   for (const model of ["mediumcnn-k1", "mediumcnn-k3"]) {
-    assert.match(r.stdout, new RegExp(`^\\| ${model} \\| 3×16×16 \\| \\d`, "m"), `${model} in the summary table`);
+    assert.match(r.stdout, new RegExp(`^\\| ${model} \\| 3×64×64 \\| \\d`, "m"), `${model} in the summary table`);
     for (const c of configs) {
       const label = c.label.replace(/[()]/g, "\\$&");
       assert.match(r.stdout, new RegExp(`^\\| ${model} \\| ${label} \\| \\d+\\.\\d+ \\|`, "m"), `${model} / ${c.label}`);
