@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { DatasetSpec } from "../data/index.js";
-import { DATASET_KINDS, loadDataset } from "../data/index.js";
+import { DATASET_KINDS, openDataset } from "../data/index.js";
 import { InputError } from "../errors.js";
 import type { PresetOverrides } from "../experiment/presets.js";
 import { PRESETS, SCALES, applyOverrides, presetSpec } from "../experiment/presets.js";
@@ -67,7 +67,7 @@ function checkRunnable(spec: ExperimentSpec): void {
   } catch (err) {
     throw new InputError(`training.device: ${(err as Error).message}`);
   }
-  const splits = loadDataset(spec.dataset);
+  const splits = openDataset(spec.dataset);
   for (const model of spec.models) {
     try {
       tidy(() => createModelForDataset(model, splits.train).dispose());
