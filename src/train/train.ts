@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import type { Dataset, DatasetInfo } from "../data/index.js";
+import type { DatasetInfo } from "../data/index.js";
 import { DecodePool, openDataset } from "../data/index.js";
 import { writeNpy } from "../io/npy.js";
 import { writeFileAtomic } from "../io/files.js";
