@@ -42,6 +42,7 @@ export class DecodePool {
   readonly #pending = new Map<number, PendingJob>();
   #nextJob = 0;
   #failure: Error | null = null;
+  #closing = false;
 
   constructor(threads: number) {
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`DecodePool: threads must be a positive integer, got ${threads}`);
@@ -80,6 +81,7 @@ export class DecodePool {
 
   /** Stops the worker threads. */
   async close(): Promise<void> {
+    this.#closing = true;
     const workers = this.#workers.splice(0);
     this.#idle.length = 0;
     await Promise.all(workers.map((worker) => worker.terminate()));
@@ -117,12 +119,16 @@ export class DecodePool {
       this.#dispatch();
     });
     worker.on("error", (error) => this.#fail(error));
+    worker.on("exit", (code) => {
+      if (!this.#closing) this.#fail(new Error(`exited with code ${code}`));
+    });
     this.#workers.push(worker);
     return worker;
   }
 
   /** A worker died: every job in flight or queued fails with its error, and so does every later one. */
   #fail(error: Error): void {
+    if (this.#failure) return; // an "error" event is followed by "exit"
     this.#failure = new Error(`image decoding thread failed: ${error.message}`);
     for (const pending of this.#pending.values()) pending.reject(this.#failure);
     for (const { pending } of this.#queue.splice(0)) pending.reject(this.#failure);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { openCeleba } from "../../src/data/celeba.js";
@@ -58,5 +58,7 @@ test("bad partitions, unknown attributes and undecodable images are input errors
     const image = join(dir, "img_align_celeba", fixture.names[3]);
     writeFile(image, "not an image");
     assertInputError(() => openCeleba(dir, { target: "Male" }), image, "unreadable image");
+    rmSync(image);
+    assertInputError(() => openCeleba(dir, { target: "Male" }), image, "no such file");
   });
 });
