@@ -71,6 +71,24 @@ describe("decoding streams", () => {
     });
   });
 
+  test("decodes at most `prefetch` batches ahead of the one consumed", async () => {
+    await withTempDirAsync(async (dir) => {
+      // Batch j's image is written only just before it may be read; a pool that read further ahead would fail on a missing file.
+      const files = Array.from({ length: 8 }, (_, j) => join(dir, `${j}.png`));
+      const ds: ImageFileDataset = { name: "lazy", files, shape: [8, 3, 4, 4], labels: new Int32Array(8), numClasses: 1, classNames: ["x"] };
+      const prefetch = 2;
+      await withPool(3, async (pool) => {
+        const stream = pool.stream(ds, files.map((_, j) => [j]), prefetch);
+        for (let k = 0; k < files.length; k++) {
+          // Call k hands out batch k, after which the pool tops up to batch k + prefetch.
+          for (let j = 0; j <= Math.min(k + prefetch, files.length - 1); j++) writeFile(files[j], patternPng(4, 4, j));
+          const pixels = await stream.next();
+          assert.equal(pixels[2 * 16], k % 256, `batch ${k} is image ${k}: its blue plane is its seed`);
+        }
+      });
+    });
+  });
+
   test("an image that will not decode fails the batch that holds it with an input error naming the file", async () => {
     await withTempDirAsync(async (dir) => {
       writeFolder(dir);
