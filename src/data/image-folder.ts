@@ -1,7 +1,7 @@
 /**
  * torchvision-style image folders: `root/<class>/**.{png,jpg,jpeg}`, class
  * indices in sorted order of the class folder names. Either `root/train` and
- * `root/test` each hold such a layout, or `root` does and is split with a
+ * `root/test` (or `root/val`, as ImageNet) each hold such a layout, or `root` does and is split with a
  * seeded, class-stratified split. Images may have any size: each is resized
  * to `imageSize` (default: the first image's size) when it is decoded.
  */
@@ -120,7 +120,8 @@ export function openImageFolder(dir: string, options: ImageFolderOptions = {}): 
   if (options.imageSize !== undefined) checkImageSize(options.imageSize, `image folder ${dir}`);
   const name = options.name ?? basename(dir);
   const trainRoot = join(dir, "train");
-  const testRoot = join(dir, "test");
+  // ImageNet's archives name the held-out part val/.
+  const testRoot = isDirectory(join(dir, "test")) ? join(dir, "test") : join(dir, "val");
   const hasSplitRoots = isDirectory(trainRoot) && isDirectory(testRoot);
   const classNames = classFolders(hasSplitRoots ? trainRoot : dir);
   const parts = hasSplitRoots

@@ -46,6 +46,18 @@ test("uses train/ and test/ sub-roots when both exist", () => {
   });
 });
 
+test("val/ serves as the test root when there is no test/, as in ImageNet's layout", () => {
+  withTempDir((dir) => {
+    writeFile(join(dir, "train", "n01440764", "a.JPEG"), jpegBytes(6, 5, new Uint8Array(120).fill(30)));
+    writeFile(join(dir, "train", "n01443537", "b.JPEG"), jpegBytes(9, 4, new Uint8Array(144).fill(60)));
+    writeFile(join(dir, "val", "n01443537", "c.JPEG"), jpegBytes(3, 3, new Uint8Array(36).fill(90)));
+    const { train, test: held } = loadImageFolder(dir, { imageSize: [4, 4] });
+    assert.deepEqual(train.classNames, ["n01440764", "n01443537"]);
+    assert.deepEqual([train.shape, held.shape], [[2, 3, 4, 4], [1, 3, 4, 4]]);
+    assert.deepEqual(Array.from(held.labels), [1]);
+  });
+});
+
 test("a test class that is not a training class is an input error", () => {
   withTempDir((dir) => {
     writeFile(join(dir, "train", "cat", "a.png"), rgbPng(1));
