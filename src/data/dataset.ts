@@ -1,6 +1,7 @@
 /**
- * The in-memory dataset every loader returns: dense N×C×H×W images in C
- * order plus integer labels, independent of any tensor engine.
+ * The datasets the loaders return, independent of any tensor engine: in
+ * memory (dense N×C×H×W images in C order plus integer labels), or, for image
+ * files, the same labels with one file per example, decoded when needed.
  */
 import { InputError } from "../errors.js";
 
