@@ -10,6 +10,7 @@ packages=(
   libopenblas0-openmp   # fast BLAS for libtorch's matmul (the generic one is the fallback)
   libtcmalloc-minimal4  # the allocator of training and timing processes (noiselab --allocator; docs/benchmarks.md)
   python3-torch python3-numpy python3-torchvision  # independent references for fixtures and benchmarks
+  python3-pil           # the image-resize reference (scripts/make_resize_fixtures.py)
   dataset-fashion-mnist # /usr/share/datasets/fashion-mnist, the main job's data
 )
 missing=()

@@ -3,7 +3,7 @@ import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify as toYaml } from "yaml";
 import type { DatasetSpec } from "../data/index.js";
-import { DATASET_KINDS } from "../data/index.js";
+import { DATASET_KINDS, openDataset } from "../data/index.js";
 import { InputError } from "../errors.js";
 import type { PresetOverrides } from "../experiment/presets.js";
 import { PRESETS, SCALES, applyOverrides, presetSpec } from "../experiment/presets.js";
@@ -97,14 +97,13 @@ function planText(spec: ExperimentSpec, runs: readonly PlannedRun[]): string {
  */
 async function checkRunnable(spec: ExperimentSpec): Promise<void> {
   const { checkDevice, tidy } = await import("../torch/index.js");
-  const { loadDataset } = await import("../data/index.js");
   const { createModelForDataset } = await import("../train/model.js");
   try {
     checkDevice(spec.training.device);
   } catch (err) {
     throw new InputError(`training.device: ${(err as Error).message}`);
   }
-  const splits = loadDataset(spec.dataset);
+  const splits = openDataset(spec.dataset);
   for (const model of spec.models) {
     try {
       tidy(() => createModelForDataset(model, splits.train).dispose());

@@ -1,6 +1,7 @@
 /**
- * The in-memory dataset every loader returns: dense N×C×H×W images in C
- * order plus integer labels, independent of any tensor engine.
+ * The datasets the loaders return, independent of any tensor engine: in
+ * memory (dense N×C×H×W images in C order plus integer labels), or, for image
+ * files, the same labels with one file per example, decoded when needed.
  */
 import { InputError } from "../errors.js";
 
@@ -10,13 +11,9 @@ export interface CategoricalAttribute {
   codes: Int32Array;
 }
 
-export interface Dataset {
+/** Everything a dataset has besides its pixels. */
+export interface DatasetInfo {
   name: string;
-  /**
-   * N×C×H×W in C order: uint8 (0..255) for image files, float32 for synthetic data.
-   * May be a view into a larger buffer (IDX images skip the file header): mind `byteOffset`.
-   */
-  images: Uint8Array | Float32Array;
   shape: [n: number, c: number, h: number, w: number];
   /** 0..numClasses-1 */
   labels: Int32Array;
@@ -26,9 +23,32 @@ export interface Dataset {
   attributes?: Record<string, CategoricalAttribute>;
 }
 
-export interface DatasetSplits {
-  train: Dataset;
-  test: Dataset;
+/** A dataset held in memory. */
+export interface Dataset extends DatasetInfo {
+  /**
+   * N×C×H×W in C order: uint8 (0..255) for image files, float32 for synthetic data.
+   * May be a view into a larger buffer (IDX images skip the file header): mind `byteOffset`.
+   */
+  images: Uint8Array | Float32Array;
+}
+
+/**
+ * A dataset of image files, too large to hold decoded: example i is `files[i]`,
+ * decoded and resized to `shape`'s C×H×W (uint8) when it is needed (image-files.ts).
+ */
+export interface ImageFileDataset extends DatasetInfo {
+  files: string[];
+}
+
+export type AnyDataset = Dataset | ImageFileDataset;
+
+export function isImageFileDataset(ds: AnyDataset): ds is ImageFileDataset {
+  return "files" in ds;
+}
+
+export interface DatasetSplits<T extends AnyDataset = Dataset> {
+  train: T;
+  test: T;
 }
 
 /** Per-channel statistics, in [0, 1] units for uint8 data and raw units for float data. */
@@ -37,49 +57,45 @@ export interface ChannelStats {
   std: number[];
 }
 
-export function exampleSize(ds: Dataset): number {
+export function exampleSize(ds: DatasetInfo): number {
   return ds.shape[1] * ds.shape[2] * ds.shape[3];
 }
 
 /** Number of examples of each class. */
-export function classCounts(ds: Dataset): number[] {
+export function classCounts(ds: DatasetInfo): number[] {
   const counts = new Array<number>(ds.numClasses).fill(0);
   for (const label of ds.labels) counts[label]++;
   return counts;
 }
 
-/** A new dataset holding copies of the examples at `indices`, in that order. */
-export function subset(ds: Dataset, indices: ArrayLike<number>): Dataset {
+/** A new dataset holding copies of the examples at `indices`, in that order (for image files: their paths). */
+export function subset<T extends AnyDataset>(ds: T, indices: ArrayLike<number>): T {
   const n = ds.shape[0];
-  const size = exampleSize(ds);
   const count = indices.length;
-  const images = ds.images instanceof Uint8Array ? new Uint8Array(count * size) : new Float32Array(count * size);
-  const labels = new Int32Array(count);
   for (let i = 0; i < count; i++) {
     const source = indices[i];
     if (!Number.isInteger(source) || source < 0 || source >= n) {
       throw new RangeError(`subset of ${ds.name}: index ${source} is outside 0..${n - 1}`);
     }
-    images.set(ds.images.subarray(source * size, (source + 1) * size), i * size);
-    labels[i] = ds.labels[source];
   }
-  const result: Dataset = {
+  const info: DatasetInfo = {
     name: ds.name,
-    images,
     shape: [count, ds.shape[1], ds.shape[2], ds.shape[3]],
-    labels,
+    labels: Int32Array.from(indices, (i) => ds.labels[i]),
     numClasses: ds.numClasses,
     classNames: ds.classNames,
   };
   if (ds.attributes) {
-    result.attributes = {};
+    info.attributes = {};
     for (const [key, attribute] of Object.entries(ds.attributes)) {
-      const codes = new Int32Array(count);
-      for (let i = 0; i < count; i++) codes[i] = attribute.codes[indices[i]];
-      result.attributes[key] = { values: attribute.values, codes };
+      info.attributes[key] = { values: attribute.values, codes: Int32Array.from(indices, (i) => attribute.codes[i]) };
     }
   }
-  return result;
+  if (isImageFileDataset(ds)) return { ...info, files: Array.from(indices, (i) => ds.files[i]) } as T;
+  const size = exampleSize(ds);
+  const images = ds.images instanceof Uint8Array ? new Uint8Array(count * size) : new Float32Array(count * size);
+  for (let i = 0; i < count; i++) images.set(ds.images.subarray(indices[i] * size, (indices[i] + 1) * size), i * size);
+  return { ...info, images } as T;
 }
 
 /**

@@ -1,5 +1,5 @@
 /** File access for the loaders, turning file-system failures into one-line `InputError`s. */
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, openSync, readFileSync, readdirSync, statSync } from "node:fs";
 import type { Dirent } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { InputError } from "../errors.js";
@@ -16,6 +16,15 @@ function describe(error: unknown): string {
 export function readInputFile(path: string): Buffer {
   try {
     return readFileSync(path);
+  } catch (error) {
+    throw new InputError(`${path}: cannot read: ${describe(error)}`);
+  }
+}
+
+/** Opens `path` for reading; returns the file descriptor. */
+export function openInputFile(path: string): number {
+  try {
+    return openSync(path, "r");
   } catch (error) {
     throw new InputError(`${path}: cannot read: ${describe(error)}`);
   }

@@ -28,11 +28,19 @@ function isJpeg(bytes: Uint8Array): boolean {
   return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
 }
 
+/** What a file's header says about the image, without decoding its pixels. */
+export interface ImageHeader {
+  width: number;
+  height: number;
+  naturalChannels: ImageChannels;
+}
+
 /**
- * The number of colour components in a JPEG's start-of-frame header, which
- * jpeg-js does not report (it always returns RGB(A)); null if not found.
+ * A JPEG's start-of-frame header (size and number of colour components),
+ * which also tells the component count jpeg-js does not report; null if the
+ * marker segments end before one is found.
  */
-function jpegComponentCount(bytes: Uint8Array): number | null {
+function jpegFrame(bytes: Uint8Array): { width: number; height: number; components: number } | null {
   let offset = 2;
   while (offset + 4 <= bytes.length) {
     if (bytes[offset] !== 0xff) return null;
@@ -44,10 +52,40 @@ function jpegComponentCount(bytes: Uint8Array): number | null {
     const length = (bytes[offset + 2] << 8) | bytes[offset + 3];
     // SOF0..SOF15, except DHT (C4), JPG (C8) and DAC (CC), which share the range.
     const isStartOfFrame = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
-    if (isStartOfFrame) return offset + 9 < bytes.length ? bytes[offset + 9] : null;
+    if (isStartOfFrame) {
+      if (offset + 9 >= bytes.length) return null;
+      return {
+        height: (bytes[offset + 5] << 8) | bytes[offset + 6],
+        width: (bytes[offset + 7] << 8) | bytes[offset + 8],
+        components: bytes[offset + 9],
+      };
+    }
     offset += 2 + length;
   }
   return null;
+}
+
+/**
+ * Reads the size and channel count from the first bytes of a PNG or JPEG
+ * (`bytes` may be a prefix of the file); `path` is for messages. Catches files
+ * that are no image at all without decoding them.
+ */
+export function readImageHeader(bytes: Uint8Array, path: string): ImageHeader {
+  if (isPng(bytes)) {
+    const ihdr = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (bytes.length < 26 || ihdr.toString("latin1", 12, 16) !== "IHDR") throw new InputError(`${path}: unreadable image: PNG without an IHDR header`);
+    const width = ihdr.readUInt32BE(16);
+    const height = ihdr.readUInt32BE(20);
+    if (width === 0 || height === 0) throw new InputError(`${path}: unreadable image: PNG of size ${width}×${height}`);
+    const colorType = bytes[25];
+    return { width, height, naturalChannels: colorType === 0 || colorType === 4 ? 1 : 3 };
+  }
+  if (isJpeg(bytes)) {
+    const frame = jpegFrame(bytes);
+    if (!frame || frame.width === 0 || frame.height === 0) throw new InputError(`${path}: unreadable image: JPEG without a readable frame header`);
+    return { width: frame.width, height: frame.height, naturalChannels: frame.components === 1 ? 1 : 3 };
+  }
+  throw new InputError(`${path}: unreadable image: neither PNG nor JPEG`);
 }
 
 /** Decodes a PNG or JPEG (recognised by content, not extension); `path` is for messages. */
@@ -60,7 +98,7 @@ export function decodeImage(bytes: Uint8Array, path: string): DecodedImage {
     }
     if (isJpeg(bytes)) {
       const jpeg = decodeJpeg(bytes, { useTArray: true, formatAsRGBA: true });
-      const grey = jpegComponentCount(bytes) === 1;
+      const grey = jpegFrame(bytes)?.components === 1;
       return { width: jpeg.width, height: jpeg.height, naturalChannels: grey ? 1 : 3, rgba: jpeg.data };
     }
   } catch (error) {

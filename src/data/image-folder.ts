@@ -1,16 +1,17 @@
 /**
  * torchvision-style image folders: `root/<class>/**.{png,jpg,jpeg}`, class
  * indices in sorted order of the class folder names. Either `root/train` and
- * `root/test` each hold such a layout, or `root` does and is split with a
- * seeded, class-stratified split.
+ * `root/test` (or `root/val`, as ImageNet) each hold such a layout, or `root` does and is split with a
+ * seeded, class-stratified split. Images may have any size: each is resized
+ * to `imageSize` (default: the first image's size) when it is decoded.
  */
 import { basename, join, relative, sep } from "node:path";
 import { InputError } from "../errors.js";
 import { readAttributeFile, matchAttributes } from "./attributes.js";
-import type { CategoricalAttribute, Dataset, DatasetSplits } from "./dataset.js";
-import { isDirectory, listDirectory, readInputFile, requireDirectory } from "./files.js";
-import { decodeImage, writePlanar } from "./image-decode.js";
+import type { CategoricalAttribute, DatasetSplits, ImageFileDataset } from "./dataset.js";
+import { isDirectory, listDirectory, requireDirectory } from "./files.js";
 import type { ImageChannels } from "./image-decode.js";
+import { checkImageHeaders, checkImageSize, readImageFileHeader } from "./image-files.js";
 import type { Seed } from "../random.js";
 import { seededSplit } from "./split.js";
 
@@ -21,6 +22,8 @@ export interface ImageFolderOptions {
   name?: string;
   /** 1 or 3; defaults to the first image's: 1 if it is greyscale, else 3. */
   channels?: ImageChannels;
+  /** [height, width] every image is resized to; defaults to the first image's size. */
+  imageSize?: [number, number];
   /** CSV or CelebA-layout attribute file giving sub-groups (see attributes.ts). */
   attributes?: string;
   /** Fraction held out for testing when there are no train/ and test/ sub-folders; default 0.2. */
@@ -91,32 +94,11 @@ function scanSplitRoot(datasetRoot: string, splitRoot: string, classNames: strin
   return entries;
 }
 
-/** Size and channel count every image of a folder is stored with, fixed by its first image. */
-interface ImageFormat {
-  channels: ImageChannels;
-  width: number;
-  height: number;
-  /** The image that fixed the size, for messages. */
-  reference: string;
-}
-
-function decodeEntries(name: string, entries: ImageEntry[], classNames: string[], format: ImageFormat): Dataset {
-  const { channels, width, height } = format;
-  const size = channels * height * width;
-  const images = new Uint8Array(entries.length * size);
-  entries.forEach((entry, i) => {
-    const image = decodeImage(readInputFile(entry.path), entry.path);
-    if (image.width !== width || image.height !== height) {
-      throw new InputError(
-        `${entry.path}: image is ${image.width}×${image.height} but ${format.reference} is ${width}×${height}; all images must have the same size`,
-      );
-    }
-    writePlanar(image, channels, images, i * size);
-  });
+function fileDataset(name: string, entries: ImageEntry[], classNames: string[], example: [c: number, h: number, w: number]): ImageFileDataset {
   return {
     name,
-    images,
-    shape: [entries.length, channels, height, width],
+    files: entries.map((entry) => entry.path),
+    shape: [entries.length, ...example],
     labels: Int32Array.from(entries, (entry) => entry.label),
     numClasses: classNames.length,
     classNames,
@@ -129,15 +111,17 @@ function sliceAttributes(attributes: Record<string, CategoricalAttribute>, start
   );
 }
 
-/** Loads an image folder (see the module comment), with optional attributes. */
-export function loadImageFolder(dir: string, options: ImageFolderOptions = {}): DatasetSplits {
+/** Opens an image folder (see the module comment), with optional attributes; no image is decoded yet. */
+export function openImageFolder(dir: string, options: ImageFolderOptions = {}): DatasetSplits<ImageFileDataset> {
   requireDirectory(dir);
   if (options.channels !== undefined && options.channels !== 1 && options.channels !== 3) {
     throw new InputError(`image folder ${dir}: channels must be 1 or 3, got ${String(options.channels)}`);
   }
+  if (options.imageSize !== undefined) checkImageSize(options.imageSize, `image folder ${dir}`);
   const name = options.name ?? basename(dir);
   const trainRoot = join(dir, "train");
-  const testRoot = join(dir, "test");
+  // ImageNet's archives name the held-out part val/.
+  const testRoot = isDirectory(join(dir, "test")) ? join(dir, "test") : join(dir, "val");
   const hasSplitRoots = isDirectory(trainRoot) && isDirectory(testRoot);
   const classNames = classFolders(hasSplitRoots ? trainRoot : dir);
   const parts = hasSplitRoots
@@ -150,18 +134,15 @@ export function loadImageFolder(dir: string, options: ImageFolderOptions = {}): 
     ? matchAttributes(readAttributeFile(options.attributes), allEntries.map((entry) => entry.candidateNames))
     : undefined;
 
-  const first = decodeImage(readInputFile(allEntries[0].path), allEntries[0].path);
-  const format: ImageFormat = {
-    channels: options.channels ?? first.naturalChannels,
-    width: first.width,
-    height: first.height,
-    reference: allEntries[0].path,
-  };
+  const first = readImageFileHeader(allEntries[0].path);
+  const [height, width] = options.imageSize ?? [first.height, first.width];
+  const example: [number, number, number] = [options.channels ?? first.naturalChannels, height, width];
   let start = 0;
   const datasets = parts.map((entries) => {
-    const dataset = decodeEntries(name, entries, classNames, format);
+    const dataset = fileDataset(name, entries, classNames, example);
     if (attributes) dataset.attributes = sliceAttributes(attributes, start, start + entries.length);
     start += entries.length;
+    checkImageHeaders(dataset);
     return dataset;
   });
   if (hasSplitRoots) return { train: datasets[0], test: datasets[1] };

@@ -1,5 +1,5 @@
-export type { CategoricalAttribute, ChannelStats, Dataset, DatasetSplits } from "./dataset.js";
-export { channelStats, classCounts, exampleSize, subset } from "./dataset.js";
+export type { AnyDataset, CategoricalAttribute, ChannelStats, Dataset, DatasetInfo, DatasetSplits, ImageFileDataset } from "./dataset.js";
+export { channelStats, classCounts, exampleSize, isImageFileDataset, subset } from "./dataset.js";
 export type { Seed } from "../random.js";
 export { Rng, deriveSeed } from "../random.js";
 export { apportion, seededSplit, seededSplitIndices, seededSubset, seededSubsetIndices } from "./split.js";
@@ -8,10 +8,16 @@ export { DEFAULT_FASHION_MNIST_DIR, FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES
 export type { Cifar100LabelKind } from "./cifar.js";
 export { CIFAR10_CLASS_NAMES, loadCifar10, loadCifar100 } from "./cifar.js";
 export type { ImageFolderOptions } from "./image-folder.js";
-export { loadImageFolder } from "./image-folder.js";
+export { openImageFolder } from "./image-folder.js";
+export type { CelebaOptions } from "./celeba.js";
+export { openCeleba } from "./celeba.js";
+export type { ExampleFormat } from "./image-files.js";
+export { decodeExamples, exampleFormat, materialize } from "./image-files.js";
+export type { BatchStream } from "./stream.js";
+export { DecodePool } from "./stream.js";
 export type { AttributeTable } from "./attributes.js";
 export { parseAttributeText, readAttributeFile } from "./attributes.js";
 export type { SyntheticOptions, SyntheticSplitOptions } from "./synthetic.js";
 export { SYNTHETIC_GROUP_VALUES, makeSyntheticDataset, makeSyntheticSplits } from "./synthetic.js";
 export type { DatasetKind, DatasetSpec, SubsetOptions } from "./load.js";
-export { DATASET_KINDS, loadDataset } from "./load.js";
+export { DATASET_KINDS, loadDataset, openDataset } from "./load.js";

@@ -2,8 +2,10 @@
 import { InputError } from "../errors.js";
 import { loadCifar10, loadCifar100 } from "./cifar.js";
 import type { Cifar100LabelKind } from "./cifar.js";
-import type { DatasetSplits } from "./dataset.js";
-import { loadImageFolder } from "./image-folder.js";
+import { openCeleba } from "./celeba.js";
+import type { AnyDataset, DatasetSplits } from "./dataset.js";
+import { materialize } from "./image-files.js";
+import { openImageFolder } from "./image-folder.js";
 import type { ImageChannels } from "./image-decode.js";
 import { DEFAULT_FASHION_MNIST_DIR, FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES, loadIdxDataset } from "./idx.js";
 import { deriveSeed } from "../random.js";
@@ -32,22 +34,24 @@ export type DatasetSpec = SubsetOptions &
         name?: string;
         attributes?: string;
         channels?: ImageChannels;
+        imageSize?: [number, number];
         testFraction?: number;
         seed?: Seed;
       }
+    | { kind: "celeba"; dir: string; target: string; groups?: string[]; imageSize?: [number, number] }
     | ({ kind: "synthetic" } & SyntheticSplitOptions)
   );
 
 export type DatasetKind = DatasetSpec["kind"];
 
-export const DATASET_KINDS: readonly DatasetKind[] = ["fashion-mnist", "mnist", "cifar10", "cifar100", "image-folder", "synthetic"];
+export const DATASET_KINDS: readonly DatasetKind[] = ["fashion-mnist", "mnist", "cifar10", "cifar100", "image-folder", "celeba", "synthetic"];
 
 function requireDir(spec: { kind: string; dir?: string }): string {
   if (typeof spec.dir !== "string" || spec.dir === "") throw new InputError(`dataset ${spec.kind}: "dir" is required`);
   return spec.dir;
 }
 
-function loadFull(spec: DatasetSpec): DatasetSplits {
+function openFull(spec: DatasetSpec): DatasetSplits<AnyDataset> {
   switch (spec.kind) {
     case "fashion-mnist":
       return loadIdxDataset(spec.dir ?? DEFAULT_FASHION_MNIST_DIR, { name: "fashion-mnist", classNames: FASHION_MNIST_CLASS_NAMES });
@@ -61,7 +65,9 @@ function loadFull(spec: DatasetSpec): DatasetSplits {
       }
       return loadCifar100(requireDir(spec), spec.label);
     case "image-folder":
-      return loadImageFolder(requireDir(spec), spec);
+      return openImageFolder(requireDir(spec), spec);
+    case "celeba":
+      return openCeleba(requireDir(spec), spec);
     case "synthetic":
       return makeSyntheticSplits(spec);
     default: {
@@ -71,12 +77,23 @@ function loadFull(spec: DatasetSpec): DatasetSplits {
   }
 }
 
-/** Loads the dataset `spec` describes, then takes the requested seeded subsets. */
-export function loadDataset(spec: DatasetSpec): DatasetSplits {
-  const { train, test } = loadFull(spec);
+/**
+ * Opens the dataset `spec` describes and takes the requested seeded subsets.
+ * Image files (image folders, CelebA) are not decoded: their splits are
+ * `ImageFileDataset`s, which training streams (stream.ts); the other kinds are
+ * read into memory.
+ */
+export function openDataset(spec: DatasetSpec): DatasetSplits<AnyDataset> {
+  const { train, test } = openFull(spec);
   const seed = spec.subsetSeed ?? 0;
   return {
     train: spec.trainSubset === undefined ? train : seededSubset(train, spec.trainSubset, deriveSeed(seed, "train")),
     test: spec.testSubset === undefined ? test : seededSubset(test, spec.testSubset, deriveSeed(seed, "test")),
   };
+}
+
+/** `openDataset`, with image files decoded into memory (only those of the subsets, when subsets are asked for). */
+export function loadDataset(spec: DatasetSpec): DatasetSplits {
+  const { train, test } = openDataset(spec);
+  return { train: materialize(train), test: materialize(test) };
 }

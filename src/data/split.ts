@@ -5,7 +5,7 @@
  */
 import { InputError } from "../errors.js";
 import { classCounts, subset } from "./dataset.js";
-import type { Dataset, DatasetSplits } from "./dataset.js";
+import type { AnyDataset, DatasetInfo, DatasetSplits } from "./dataset.js";
 import { Rng } from "../random.js";
 import type { Seed } from "../random.js";
 
@@ -34,7 +34,7 @@ export function apportion(total: number, weights: number[]): number[] {
  * `size` example indices drawn without replacement, stratified by class:
  * each class contributes in proportion to its frequency.
  */
-export function seededSubsetIndices(ds: Dataset, size: number, seed: Seed): Int32Array {
+export function seededSubsetIndices(ds: DatasetInfo, size: number, seed: Seed): Int32Array {
   const n = ds.shape[0];
   if (!Number.isInteger(size) || size < 0 || size > n) {
     throw new InputError(`subset size for ${ds.name} must be an integer in 0..${n}, got ${size}`);
@@ -54,7 +54,7 @@ export function seededSubsetIndices(ds: Dataset, size: number, seed: Seed): Int3
 }
 
 /** Disjoint train/test indices covering the dataset; the test part is stratified by class. */
-export function seededSplitIndices(ds: Dataset, testFraction: number, seed: Seed): { train: Int32Array; test: Int32Array } {
+export function seededSplitIndices(ds: DatasetInfo, testFraction: number, seed: Seed): { train: Int32Array; test: Int32Array } {
   if (!(testFraction > 0 && testFraction < 1)) {
     throw new InputError(`test fraction for ${ds.name} must be in (0, 1), got ${testFraction}`);
   }
@@ -68,11 +68,11 @@ export function seededSplitIndices(ds: Dataset, testFraction: number, seed: Seed
   return { train, test };
 }
 
-export function seededSubset(ds: Dataset, size: number, seed: Seed): Dataset {
+export function seededSubset<T extends AnyDataset>(ds: T, size: number, seed: Seed): T {
   return subset(ds, seededSubsetIndices(ds, size, seed));
 }
 
-export function seededSplit(ds: Dataset, testFraction: number, seed: Seed): DatasetSplits {
+export function seededSplit<T extends AnyDataset>(ds: T, testFraction: number, seed: Seed): DatasetSplits<T> {
   const { train, test } = seededSplitIndices(ds, testFraction, seed);
   return { train: subset(ds, train), test: subset(ds, test) };
 }

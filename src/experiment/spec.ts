@@ -62,7 +62,8 @@ const DATASET_KEYS: Record<string, readonly string[]> = {
   mnist: ["dir"],
   cifar10: ["dir"],
   cifar100: ["dir", "label"],
-  "image-folder": ["dir", "name", "attributes", "channels", "testFraction", "seed"],
+  "image-folder": ["dir", "name", "attributes", "channels", "imageSize", "testFraction", "seed"],
+  celeba: ["dir", "target", "groups", "imageSize"],
   synthetic: ["trainSize", "testSize", "numClasses", "imageSize", "minorityFraction", "minorityShift", "noise", "seed"],
 };
 
@@ -73,7 +74,8 @@ function readDataset(v: Validator, value: unknown, path: string): DatasetSpec {
   for (const key of ["trainSubset", "testSubset", "subsetSeed", "trainSize", "testSize", "numClasses", "seed"]) {
     if (record[key] !== undefined) v.integer(record[key], join(path, key), key.endsWith("Seed") || key === "seed" ? 0 : 1);
   }
-  for (const key of ["dir", "name", "attributes", "label"]) if (record[key] !== undefined) v.string(record[key], join(path, key));
+  for (const key of ["dir", "name", "attributes", "label", "target"]) if (record[key] !== undefined) v.string(record[key], join(path, key));
+  if (record.groups !== undefined) v.array(record.groups, join(path, "groups"), (x, p) => v.string(x, p));
   for (const key of ["testFraction", "minorityFraction"]) if (record[key] !== undefined) v.number(record[key], join(path, key), 0, 1);
   for (const key of ["minorityShift", "noise"]) if (record[key] !== undefined) v.number(record[key], join(path, key), 0);
   if (kind === "synthetic") {
@@ -82,6 +84,7 @@ function readDataset(v: Validator, value: unknown, path: string): DatasetSpec {
   } else if (kind !== "fashion-mnist") {
     v.required(record, "dir", path, (x, p) => v.string(x, p));
   }
+  if (kind === "celeba") v.required(record, "target", path, (x, p) => v.string(x, p));
   return record as unknown as DatasetSpec;
 }
 

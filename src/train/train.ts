@@ -2,8 +2,8 @@
 import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import type { Dataset } from "../data/index.js";
-import { loadDataset } from "../data/index.js";
+import type { DatasetInfo } from "../data/index.js";
+import { DecodePool, openDataset } from "../data/index.js";
 import { formatCsv } from "../io/csv.js";
 import { writeNpy } from "../io/npy.js";
 import { writeFileAtomic } from "../io/files.js";
@@ -14,8 +14,9 @@ import type { LrSchedule, Optimizer } from "../optim/index.js";
 import { Adam, SGD, cosineWithWarmup, multiStepDecay } from "../optim/index.js";
 import type { Tensor } from "../torch/index.js";
 import * as torch from "../torch/index.js";
-import type { DatasetTensors } from "./batches.js";
-import { Normalizer, augmentBatch, datasetTensors, epochBatches } from "./batches.js";
+import type { Normalizer, SplitSource } from "./batches.js";
+import { augmentBatch, epochBatches, evaluationBatches, normalizerFor, splitSource, trainingBatches } from "./batches.js";
+import { EpochTotals } from "./epoch-totals.js";
 import { createModelForDataset } from "./model.js";
 import type { RunConfig } from "./config.js";
 
@@ -71,18 +72,19 @@ function makeOptimizer(config: RunConfig, params: Tensor[], stepsPerEpoch: numbe
 }
 
 /** Class probabilities and predicted labels of the model on a whole dataset, in eval mode. */
-function predict(model: Module, data: DatasetTensors, normalizer: Normalizer, device: string): { probabilities: Float32Array; predictions: Int32Array } {
+async function predict(model: Module, data: SplitSource, normalizer: Normalizer, device: string, pool: DecodePool): Promise<{ probabilities: Float32Array; predictions: Int32Array }> {
   model.eval();
   const chunks: Float32Array[] = [];
-  torch.noGrad(() => {
-    for (let start = 0; start < data.count; start += EVAL_BATCH) {
+  const batches = evaluationBatches(data, EVAL_BATCH, pool);
+  for (let start = 0; start < data.count; start += EVAL_BATCH) {
+    const raw = await batches.next();
+    torch.noGrad(() =>
       torch.tidy(() => {
-        const size = Math.min(EVAL_BATCH, data.count - start);
-        const x = normalizer.apply(data.images.narrow(0, start, size)).to({ device });
+        const x = normalizer.apply(raw()).to({ device });
         chunks.push(torch.F.softmax(model.call(x), 1).cpu().data<"float32">());
-      });
-    }
-  });
+      }),
+    );
+  }
   model.train();
   const numClasses = chunks[0].length / Math.min(EVAL_BATCH, data.count);
   const probabilities = new Float32Array(data.count * numClasses);
@@ -95,7 +97,7 @@ function predict(model: Module, data: DatasetTensors, normalizer: Normalizer, de
 }
 
 /** `test-labels.npy`, and `test-groups.csv` (one column per attribute, quoted where needed) when the dataset has attributes. */
-export function writeTestData(dir: string, test: Dataset): void {
+export function writeTestData(dir: string, test: DatasetInfo): void {
   writeNpy(join(dir, "test-labels.npy"), { dtype: "i4", shape: [test.labels.length], data: test.labels });
   if (test.attributes) {
     const attributes = test.attributes;
@@ -110,8 +112,19 @@ export function writeTestData(dir: string, test: Dataset): void {
  * `predictions-e{E}.npy` (int32) and `probabilities-e{E}.npy` (float32, n×C)
  * for each saved epoch, `weights.safetensors`, `curve.json`,
  * `test-labels.npy`, and `test-groups.csv` when the dataset has attributes.
+ * Image-file datasets are decoded by `options.threads` worker threads while
+ * the model trains.
  */
-export function trainRun(config: RunConfig, outDir: string, options: { threads: number; onProgress?: (fraction: number) => void }): RunOutcome {
+export async function trainRun(config: RunConfig, outDir: string, options: { threads: number; onProgress?: (fraction: number) => void }): Promise<RunOutcome> {
+  const pool = new DecodePool(options.threads);
+  try {
+    return await train(config, outDir, options, pool);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function train(config: RunConfig, outDir: string, options: { threads: number; onProgress?: (fraction: number) => void }, pool: DecodePool): Promise<RunOutcome> {
   const started = performance.now();
   const { training, seeds } = config;
   const device = torch.checkDevice(training.device);
@@ -122,10 +135,10 @@ export function trainRun(config: RunConfig, outDir: string, options: { threads: 
       : { ...torch.DETERMINISTIC },
   );
 
-  const splits = loadDataset(config.dataset);
-  const train = datasetTensors(splits.train);
-  const test = datasetTensors(splits.test);
-  const normalizer = new Normalizer(splits.train);
+  const splits = openDataset(config.dataset);
+  const train = splitSource(splits.train);
+  const test = splitSource(splits.test);
+  const normalizer = normalizerFor(splits.train);
   const generators = {
     init: new torch.Generator(seeds.init),
     shuffle: new torch.Generator(seeds.shuffle),
@@ -145,34 +158,36 @@ export function trainRun(config: RunConfig, outDir: string, options: { threads: 
   for (let epoch = 1; epoch <= training.epochs; epoch++) {
     const epochStart = performance.now();
     if (!perStep) optimizer.lr = lrAt(epoch - 1);
-    let lossSum = 0;
-    let correct = 0;
-    torch.tidy(() => {
-      const batches = epochBatches(train.count, training.batchSize, generators.shuffle, generators.batchOrder);
+    const totals = new EpochTotals(device, step);
+    const batches = torch.tidy(() => epochBatches(train.count, training.batchSize, generators.shuffle, generators.batchOrder)).map((b) => torch.keep(b));
+    try {
+      const images = trainingBatches(train, batches, pool);
       for (const indices of batches) {
+        const raw = await images.next();
         torch.tidy(() => {
           if (perStep) optimizer.lr = lrAt(step);
-          let raw = train.images.indexSelect(0, indices);
+          let pixels = raw();
           // Augment the stored pixels, so that the crop's zero padding is black, as in torchvision's RandomCrop.
-          if (training.augment) raw = augmentBatch(raw, generators.augment);
-          const x = normalizer.apply(raw).to({ device });
+          if (training.augment) pixels = augmentBatch(pixels, generators.augment);
+          const x = normalizer.apply(pixels).to({ device });
           const y = train.labels.indexSelect(0, indices).to({ device });
           const logits = model.call(x);
           const loss = torch.F.crossEntropy(logits, y, { labelSmoothing: training.labelSmoothing });
           optimizer.zeroGrad();
           loss.backward();
           optimizer.step();
-          const value = loss.item();
-          if (!Number.isFinite(value)) throw new DivergedError(`loss became ${value} at epoch ${epoch}, step ${step + 1}`);
-          lossSum += value * indices.numel;
-          correct += torch.noGrad(() => logits.argmax(1).eq(y).sum().item());
+          totals.add(loss, logits, y);
         });
         step++;
         options.onProgress?.(step / (stepsPerEpoch * training.epochs));
       }
-    });
+    } finally {
+      for (const b of batches) b.dispose();
+    }
+    const { lossSum, correct, divergence } = totals.read();
+    if (divergence) throw new DivergedError(`loss became ${divergence.loss} at epoch ${epoch}, step ${divergence.step}`);
     // Test accuracy every epoch, for the curves; predictions are kept only for the saved epochs.
-    const { probabilities, predictions } = predict(model, test, normalizer, device);
+    const { probabilities, predictions } = await predict(model, test, normalizer, device, pool);
     const testAccuracy = top1Accuracy(predictions, splits.test.labels);
     if (saveEpochs.has(epoch)) {
       const n = splits.test.labels.length;

@@ -22,7 +22,7 @@ process.on("uncaughtException", (err) => {
 });
 const unit = JSON.parse(readFileSync(join(stagingDir, UNIT_FILE), "utf8")) as WorkerInput;
 let reported = 0;
-const outcome = trainRun(unit.config as RunConfig, stagingDir, {
+const outcome = await trainRun(unit.config as RunConfig, stagingDir, {
   threads: unit.threads,
   onProgress: (fraction) => {
     // A line per percent at most: progress is for humans.

@@ -2,8 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
 import { matchAttributes, parseAttributeText } from "../../src/data/attributes.js";
-import { loadImageFolder } from "../../src/data/image-folder.js";
-import { assertInputError, pngBytes, withTempDir, writeFile } from "./fixtures.js";
+import { assertInputError, loadImageFolder, pngBytes, withTempDir, writeFile } from "./fixtures.js";
 
 const CELEBA = [
   "3",

@@ -6,6 +6,10 @@ import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { encode as encodeJpeg } from "jpeg-js";
 import { PNG } from "pngjs";
+import type { DatasetSplits } from "../../src/data/dataset.js";
+import { materialize } from "../../src/data/image-files.js";
+import { openImageFolder } from "../../src/data/image-folder.js";
+import type { ImageFolderOptions } from "../../src/data/image-folder.js";
 import { InputError } from "../../src/errors.js";
 
 /** Runs `body` with a fresh temporary folder, removed afterwards. */
@@ -13,6 +17,16 @@ export function withTempDir<T>(body: (dir: string) => T): T {
   const dir = mkdtempSync(join(tmpdir(), "noiselab-data-"));
   try {
     return body(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `withTempDir` for an async body: the folder is removed when its promise settles. */
+export async function withTempDirAsync<T>(body: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), "noiselab-data-"));
+  try {
+    return await body(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -107,4 +121,44 @@ export function assertInputError(body: () => unknown, ...fragments: string[]): v
     assert.ok(!error.message.includes("\n"), "message must be one line");
     return true;
   });
+}
+
+/** A `width`×`height` RGB PNG whose pixel (x, y) is ((seed + 3x) mod 256, (seed + 5y) mod 256, seed mod 256). */
+export function patternPng(width: number, height: number, seed: number): Buffer {
+  return pngBytes(width, height, 3, pixels(width, height, 3, (x, y, c) => [(seed + 3 * x) % 256, (seed + 5 * y) % 256, seed % 256][c]));
+}
+
+export const CELEBA_ATTRIBUTES = ["Smiling", "Male", "Young"];
+
+export interface CelebaFixture {
+  /** Per image, in file order: its file name, partition and attribute values (±1, in CELEBA_ATTRIBUTES order). */
+  names: string[];
+  partitions: number[];
+  values: number[][];
+}
+
+/**
+ * CelebA's published layout with `count` images of varying size (JPEG and
+ * PNG content under .jpg names, as the decoder goes by content): image i is
+ * in partition i mod 3 and has attribute k = +1 when bit k of i is set.
+ */
+export function writeCelebaFixture(dir: string, count = 12): CelebaFixture {
+  const names = Array.from({ length: count }, (_, i) => `${String(i + 1).padStart(6, "0")}.jpg`);
+  const partitions = names.map((_, i) => i % 3);
+  const values = names.map((_, i) => CELEBA_ATTRIBUTES.map((_, k) => ((i >> k) & 1 ? 1 : -1)));
+  names.forEach((name, i) => {
+    const [w, h] = [10 + (i % 4), 12 + (i % 3)];
+    const rgba = pixels(w, h, 4, (x, y, c) => (c === 3 ? 255 : (i * 20 + x * 7 + y * 3 + c * 50) % 256));
+    writeFile(join(dir, "img_align_celeba", name), i % 2 === 0 ? jpegBytes(w, h, rgba) : patternPng(w, h, i));
+  });
+  const attributeLines = [String(count), CELEBA_ATTRIBUTES.join(" "), ...names.map((name, i) => `${name} ${values[i].map((v) => String(v).padStart(2)).join(" ")}`)];
+  writeFile(join(dir, "list_attr_celeba.txt"), attributeLines.join("\n") + "\n");
+  writeFile(join(dir, "list_eval_partition.txt"), names.map((name, i) => `${name} ${partitions[i]}`).join("\n") + "\n");
+  return { names, partitions, values };
+}
+
+/** An image folder opened and decoded into memory, as `loadDataset` does. */
+export function loadImageFolder(dir: string, options?: ImageFolderOptions): DatasetSplits {
+  const { train, test } = openImageFolder(dir, options);
+  return { train: materialize(train), test: materialize(test) };
 }

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
 import { classCounts } from "../../src/data/dataset.js";
-import { loadImageFolder } from "../../src/data/image-folder.js";
-import { assertInputError, greyJpegBytes, jpegBytes, pixels, pngBytes, withTempDir, writeFile } from "./fixtures.js";
+import { openImageFolder } from "../../src/data/image-folder.js";
+import { assertInputError, greyJpegBytes, jpegBytes, loadImageFolder, pixels, pngBytes, withTempDir, writeFile } from "./fixtures.js";
 
 /** A 3×2 RGB PNG whose pixel (x, y) is (base + x, base + 10y, 200 − base). */
 function rgbPng(base: number): Buffer {
@@ -43,6 +43,18 @@ test("uses train/ and test/ sub-roots when both exist", () => {
     assert.deepEqual(Array.from(train.labels), [0, 1, 1]);
     assert.deepEqual(Array.from(held.labels), [1]);
     assert.equal(held.images[0], 4);
+  });
+});
+
+test("val/ serves as the test root when there is no test/, as in ImageNet's layout", () => {
+  withTempDir((dir) => {
+    writeFile(join(dir, "train", "n01440764", "a.JPEG"), jpegBytes(6, 5, new Uint8Array(120).fill(30)));
+    writeFile(join(dir, "train", "n01443537", "b.JPEG"), jpegBytes(9, 4, new Uint8Array(144).fill(60)));
+    writeFile(join(dir, "val", "n01443537", "c.JPEG"), jpegBytes(3, 3, new Uint8Array(36).fill(90)));
+    const { train, test: held } = loadImageFolder(dir, { imageSize: [4, 4] });
+    assert.deepEqual(train.classNames, ["n01440764", "n01443537"]);
+    assert.deepEqual([train.shape, held.shape], [[2, 3, 4, 4], [1, 3, 4, 4]]);
+    assert.deepEqual(Array.from(held.labels), [1]);
   });
 });
 
@@ -96,11 +108,19 @@ test("decodes colour and greyscale JPEGs, taking the channel count from the firs
   });
 });
 
-test("an image of another size is an input error naming it", () => {
+test("images of any size are resized to the first image's size, or to imageSize", () => {
   withTempDir((dir) => {
-    writeFile(join(dir, "a", "0.png"), rgbPng(0));
-    writeFile(join(dir, "a", "1.png"), pngBytes(2, 2, 3, new Uint8Array(12)));
-    assertInputError(() => loadImageFolder(dir), join(dir, "a", "1.png"), "2×2", "3×2", "same size");
+    writeFile(join(dir, "a", "0.png"), pngBytes(2, 2, 1, Uint8Array.from([10, 20, 30, 40])));
+    writeFile(join(dir, "a", "1.png"), pngBytes(4, 4, 1, new Uint8Array(16).fill(90)));
+    writeFile(join(dir, "b", "2.jpg"), jpegBytes(5, 3, new Uint8Array(60).fill(200)));
+    const { train, test: held } = loadImageFolder(dir, { testFraction: 0.34, seed: 0 });
+    assert.deepEqual([train.shape.slice(1), held.shape.slice(1)], [[1, 2, 2], [1, 2, 2]], "the first image is grey and 2×2");
+    const all = [...train.images, ...held.images];
+    assert.ok(all.includes(10) && all.includes(40), "the first image is kept as it is");
+    assert.deepEqual(all.filter((v) => v === 90).length, 4, "a uniform image stays uniform when shrunk");
+    const sized = loadImageFolder(dir, { testFraction: 0.34, seed: 0, imageSize: [3, 7] });
+    assert.deepEqual(sized.train.shape.slice(1), [1, 3, 7]);
+    assertInputError(() => loadImageFolder(dir, { imageSize: [0, 7] }), "imageSize", "[height, width]");
   });
 });
 
@@ -108,6 +128,7 @@ test("an unreadable image is an input error naming it", () => {
   withTempDir((dir) => {
     writeFile(join(dir, "a", "0.png"), rgbPng(0));
     writeFile(join(dir, "a", "1.png"), "this is not a PNG");
+    assertInputError(() => openImageFolder(dir), join(dir, "a", "1.png"), "unreadable image", "neither PNG nor JPEG");
     assertInputError(() => loadImageFolder(dir), join(dir, "a", "1.png"), "unreadable image");
     const truncated = rgbPng(0).subarray(0, 40);
     writeFile(join(dir, "a", "1.png"), truncated);
@@ -120,7 +141,7 @@ test("a folder without class folders, or a class without images, is an input err
     writeFile(join(dir, "loose.png"), rgbPng(0));
     assertInputError(() => loadImageFolder(dir), dir, "no class sub-folders");
     writeFile(join(dir, "empty", "readme.txt"), "");
-    assertInputError(() => loadImageFolder(dir), join(dir, "empty"), "no PNG or JPEG images");
+    assertInputError(() => openImageFolder(dir), join(dir, "empty"), "no PNG or JPEG images");
   });
 });
 
