@@ -50,7 +50,6 @@ test("test-groups.csv written next to a run keeps an attribute value with a comm
     const values = ["Smith, J", 'the "other"'];
     writeTestData(dir, {
       name: "t",
-      images: new Float32Array(3),
       shape: [3, 1, 1, 1],
       labels: Int32Array.from([0, 1, 0]),
       numClasses: 2,
