@@ -53,10 +53,15 @@ export function parseArgs<S extends OptionSpecs>(argv: readonly string[], specs:
   const options: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(values)) {
     const spec = specs[name];
-    if (spec.type !== "list") options[name] = value;
-    else options[name] = (value as string[]).flatMap((v) => v.split(",")).filter((v) => v !== "");
-    if (spec.type === "list" && (options[name] as string[]).length === 0) throw new InputError(`--${name} needs at least one value`);
-    for (const v of spec.choices ? (options[name] as string[]) : []) choiceOption(v, name, spec.choices as readonly string[], v);
+    if (spec.type !== "list") {
+      options[name] = value;
+      continue;
+    }
+    const list = (value as string[]).flatMap((v) => v.split(",")).filter((v) => v !== "");
+    if (list.length === 0) throw new InputError(`--${name} needs at least one value`);
+    const { choices } = spec;
+    if (choices) for (const v of list) choiceOption(v, name, choices, v);
+    options[name] = list;
   }
   return { options: options as ParsedOptions<S>, positionals: parsed.positionals, help: help === true };
 }

@@ -219,13 +219,16 @@ export class RunStore {
 
   /** Demote a done run whose artifacts are damaged to failed, with `reason`, and delete its dir; it is then redone. */
   invalidateRun(key: string, reason: string): void {
-    this.guard(() =>
-      this.db.transaction(() => {
-        this.db.prepare("UPDATE runs SET status = 'failed', error = ?, artifact_dir = NULL WHERE key = ?").run(reason, key);
-        this.db.prepare("DELETE FROM metrics WHERE run_key = ?").run(key);
-      })(),
-    );
-    rmSync(this.artifactDir(key), { recursive: true, force: true });
+    this.guard(() => this.demote(key, reason));
+    fsGuard(this.artifactDir(key), () => rmSync(this.artifactDir(key), { recursive: true, force: true }));
+  }
+
+  /** Turn a done run into a failed one with `reason`, without its metrics. */
+  private demote(key: string, reason: string): void {
+    this.db.transaction(() => {
+      this.db.prepare("UPDATE runs SET status = 'failed', error = ?, artifact_dir = NULL WHERE key = ?").run(reason, key);
+      this.db.prepare("DELETE FROM metrics WHERE run_key = ?").run(key);
+    })();
   }
 
   /** Metrics of a done run by name; empty for runs that are not done. */
@@ -414,12 +417,7 @@ export class RunStore {
     }
     for (const [key, dir] of doneDirs) {
       if (existsSync(join(this.dir, dir))) continue;
-      this.db.transaction(() => {
-        this.db
-          .prepare("UPDATE runs SET status = 'failed', error = ?, artifact_dir = NULL WHERE key = ?")
-          .run(`artifact directory ${dir} is missing`, key);
-        this.db.prepare("DELETE FROM metrics WHERE run_key = ?").run(key);
-      })();
+      this.demote(key, `artifact directory ${dir} is missing`);
       report.missingArtifacts.push(key);
     }
     return report;
