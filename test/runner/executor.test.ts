@@ -155,7 +155,10 @@ describe("LocalPoolExecutor", () => {
       const m = store.metricsOf(u.key);
       return [m.startedMs, m.finishedMs] as [number, number];
     });
-    assert.equal(maxOverlap(intervals), 3);
+    // The workers' own clocks show that never more than 3 ran at once; whether all 3 sleeps overlapped
+    // depends on process start-up time (over 300 ms on a loaded machine), so "uses them all" is read
+    // from the executor's own count of running workers.
+    assert.ok(maxOverlap(intervals) <= 3, `at most 3 workers at once, saw ${maxOverlap(intervals)}`);
     assert.equal(mostRunning, 3);
     store.close();
   });
