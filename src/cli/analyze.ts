@@ -98,11 +98,11 @@ function firstOutOfRange(values: Int32Array, limit: number): number {
  * MAX_CLASSES are refused, and so are predicted classes outside the count,
  * so that one stray value cannot make a hundred thousand empty classes.
  */
-function classCount(labels: Int32Array, labelFile: string, classesOption: number | undefined): number {
-  if (classesOption !== undefined) {
-    const bad = firstOutOfRange(labels, classesOption);
-    if (bad >= 0) throw new InputError(`${labelFile}: label ${labels[bad]} at example ${bad} is out of range [0, ${classesOption}) of --classes ${classesOption}`);
-    return classesOption;
+function classCount(labels: Int32Array, labelFile: string, given: GivenClasses | undefined): number {
+  if (given !== undefined) {
+    const bad = firstOutOfRange(labels, given.count);
+    if (bad >= 0) throw new InputError(`${labelFile}: label ${labels[bad]} at example ${bad} is out of range [0, ${given.count}) of ${given.source}`);
+    return given.count;
   }
   const bad = firstOutOfRange(labels, MAX_CLASSES);
   if (bad >= 0) {
@@ -111,7 +111,13 @@ function classCount(labels: Int32Array, labelFile: string, classesOption: number
   return labels.reduce((m, v) => Math.max(m, v), 0) + 1;
 }
 
-function loadReplicates(predFiles: string[], labelFile: string, classesOption: number | undefined, csv: NumericCsvOptions): ReplicateSet {
+/** A class count fixed before the predictions are read, and where it comes from ("--classes 10"), for messages. */
+interface GivenClasses {
+  count: number;
+  source: string;
+}
+
+function loadReplicates(predFiles: string[], labelFile: string, given: GivenClasses | undefined, csv: NumericCsvOptions): ReplicateSet {
   const labelsLoaded = loadArray(labelFile, "labels", csv);
   if (labelsLoaded.kind !== "labels") throw new InputError(`${labelFile}: labels must be one integer per example, got a [n, C] array`);
   const labels = labelsLoaded.values;
@@ -130,18 +136,18 @@ function loadReplicates(predFiles: string[], labelFile: string, classesOption: n
     scores.forEach((s, r) => {
       if (s.numClasses !== numClasses) throw new InputError(`${predFiles[r]}: ${s.numClasses} classes, but ${predFiles[0]} has ${numClasses}`);
     });
-    if (classesOption !== undefined && classesOption !== numClasses) {
-      throw new InputError(`--classes ${classesOption} disagrees with the ${numClasses} score columns of ${predFiles[0]}`);
+    if (given !== undefined && given.count !== numClasses) {
+      throw new InputError(`${given.source} disagrees with the ${numClasses} score columns of ${predFiles[0]}`);
     }
     return replicatesFromScores(labels, scores.map((s) => s.values), numClasses, names);
   }
   const predictions = loaded.map((l) => l.values as Int32Array);
-  const numClasses = classCount(labels, labelFile, classesOption);
+  const numClasses = classCount(labels, labelFile, given);
   predictions.forEach((p, r) => {
     const bad = firstOutOfRange(p, numClasses);
     if (bad < 0) return;
-    const source = classesOption === undefined ? `the classes of ${labelFile}` : `--classes ${classesOption}`;
-    const hint = classesOption === undefined ? "; pass --classes C if the test set lacks some classes" : "";
+    const source = given === undefined ? `the classes of ${labelFile}` : given.source;
+    const hint = given === undefined ? "; pass --classes C if the test set lacks some classes" : "";
     throw new InputError(`${predFiles[r]}: predicted class ${p[bad]} at example ${bad} is out of range [0, ${numClasses}) of ${source}${hint}`);
   });
   return { labels, predictions, numClasses };
@@ -207,12 +213,12 @@ export const analyzeCommand: Command = {
       throw new InputError(`${weightFiles[0]}: a single weights file; weight distances need at least 2`);
     }
 
-    const set = loadReplicates(predFiles, options.labels, classes, csv);
+    const set = loadReplicates(predFiles, options.labels, classes === undefined ? undefined : { count: classes, source: `--classes ${classes}` }, csv);
     const compareFiles = options.compare;
     if (compareFiles !== undefined && compareFiles.length < 2) {
       throw new InputError(`${compareFiles[0]}: a single --compare file; a comparison needs at least 2 replicates`);
     }
-    const other = compareFiles === undefined ? undefined : loadReplicates(compareFiles, options.labels, set.numClasses, csv);
+    const other = compareFiles === undefined ? undefined : loadReplicates(compareFiles, options.labels, { count: set.numClasses, source: `the ${set.numClasses} classes of the --pred replicates` }, csv);
     const attributes = options.groups !== undefined ? loadGroups(options.groups, set.labels.length) : undefined;
     const weights = weightFiles?.map(loadWeights);
     const report = analyzeReplicates(set, {

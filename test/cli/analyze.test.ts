@@ -186,6 +186,7 @@ test("class count: from the labels or --classes; a stray or huge predicted class
     [["--pred", ok[0], ok[1], "--labels", i32("huge-y.npy", [...y.slice(0, 9), 2e9])], /^noiselab analyze: huge-y\.npy: label 2000000000 at example 9 is out of range \[0, 100000\); labels are class indices$/],
     [["--pred", ok[0], stray, "--labels", yFile, "--classes", "5"], /^noiselab analyze: stray\.npy: predicted class 100000 at example 3 is out of range \[0, 5\) of --classes 5$/],
     [["--pred", ...ok, "--labels", yFile, "--classes", "2000000000"], /^noiselab analyze: --classes must be at most 100000, got 2000000000$/],
+    [["--pred", ...ok, "--labels", yFile, "--compare", ok[0], stray], /^noiselab analyze: stray\.npy: predicted class 100000 at example 3 is out of range \[0, 2\) of the 2 classes of the --pred replicates$/],
   ];
   for (const [args, message] of cases) {
     const r = noiselab(...args);
