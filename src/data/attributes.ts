@@ -8,6 +8,7 @@
  */
 import { posix } from "node:path";
 import { InputError } from "../errors.js";
+import { parseCsvRecords } from "../io/csv.js";
 import type { CategoricalAttribute } from "./dataset.js";
 import { readTextFile } from "./files.js";
 
@@ -27,58 +28,9 @@ export interface AttributeTable {
   valueOrder?: string[];
 }
 
-interface CsvRecord {
-  fields: string[];
-  line: number;
-}
-
-/** RFC 4180 CSV: quoted fields may hold commas, doubled quotes and newlines. */
-function parseCsv(text: string, path: string): CsvRecord[] {
-  const records: CsvRecord[] = [];
-  let fields: string[] = [];
-  let field = "";
-  let quoted = false;
-  let line = 1;
-  let recordLine = 1;
-  const endRecord = () => {
-    fields.push(field);
-    if (fields.length > 1 || fields[0].trim() !== "") records.push({ fields, line: recordLine });
-    fields = [];
-    field = "";
-  };
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i];
-    if (quoted) {
-      if (char === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (char === '"') {
-        quoted = false;
-      } else {
-        if (char === "\n") line++;
-        field += char;
-      }
-    } else if (char === '"') {
-      quoted = true;
-    } else if (char === ",") {
-      fields.push(field);
-      field = "";
-    } else if (char === "\n" || char === "\r") {
-      if (char === "\r" && text[i + 1] === "\n") i++;
-      endRecord();
-      line++;
-      recordLine = line;
-    } else {
-      field += char;
-    }
-  }
-  if (quoted) throw new InputError(`${path}: line ${recordLine}: unterminated quoted field`);
-  if (field !== "" || fields.length > 0) endRecord();
-  return records;
-}
-
 function parseCsvTable(text: string, path: string): AttributeTable {
-  const [header, ...rows] = parseCsv(text.replace(/^\uFEFF/, ""), path);
+  // A blank line between rows is skipped, as spreadsheets write them.
+  const [header, ...rows] = parseCsvRecords(text, path).filter((r) => r.fields.length > 1 || r.fields[0].trim() !== "");
   if (!header) throw new InputError(`${path}: empty attribute file`);
   const names = header.fields.map((name) => name.trim());
   const fileColumn = names.findIndex((name) => FILENAME_COLUMNS.includes(name.toLowerCase()));

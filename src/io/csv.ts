@@ -20,14 +20,14 @@ export interface CsvTable {
   rows: string[][];
 }
 
-interface CsvRecord {
+export interface CsvRecord {
   fields: string[];
   /** Line of the file where the record starts (1-based). */
   line: number;
 }
 
-/** Every record of `text`; blank lines at the end are dropped, a blank line inside is one empty field. */
-function parseRecords(text: string, file: string): CsvRecord[] {
+/** Every record of `text`, with its line; blank lines at the end are dropped, a blank line inside is one empty field. */
+export function parseCsvRecords(text: string, file: string): CsvRecord[] {
   let parsed: { record: string[]; info: { lines: number; raw?: string } }[];
   try {
     parsed = parse(text, { bom: true, info: true, raw: true, relax_column_count: true, skip_empty_lines: false }) as unknown as typeof parsed;
@@ -75,7 +75,7 @@ function checkWidths(records: CsvRecord[], width: number, file: string, what: st
 
 /** Parses CSV text whose first row is the header; `file` names the source in errors. */
 export function parseCsv(text: string, file: string): CsvTable {
-  const records = parseRecords(text, file);
+  const records = parseCsvRecords(text, file);
   if (records.length === 0) throw new InputError(`${file}: empty CSV (no header row)`);
   const [head, ...body] = records;
   checkWidths(body, head.fields.length, file, "the header");
@@ -164,7 +164,7 @@ export function readNumericCsv(path: string, options: NumericCsvOptions = {}): N
 export function parseNumericCsv(text: string, file: string, options: NumericCsvOptions = {}): NumericCsv {
   const headerOption = options.headerOption ?? "--csv-header";
   const indexOption = options.indexOption ?? "--csv-index";
-  const records = parseRecords(text, file);
+  const records = parseCsvRecords(text, file);
   if (records.length === 0) throw new InputError(`${file}: empty CSV`);
   const first = records[0].fields;
   checkWidths(records, first.length, file, "the first line");

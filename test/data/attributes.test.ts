@@ -48,7 +48,7 @@ test("CSV errors name the file", () => {
   assertInputError(() => parseAttributeText("name,age\nx,1\n", "a.csv"), "a.csv", "no filename column");
   assertInputError(() => parseAttributeText("file\nx\n", "a.csv"), "a.csv", "no attribute columns");
   assertInputError(() => parseAttributeText("file,age\nx,1,2\n", "a.csv"), "a.csv", "line 2", "3 fields, expected 2");
-  assertInputError(() => parseAttributeText('file,age\nx,"1\n', "a.csv"), "a.csv", "unterminated");
+  assertInputError(() => parseAttributeText('file,age\nx,"1\n', "a.csv"), "a.csv", "line 2: quoted field is never closed");
   assertInputError(() => parseAttributeText("", "a.csv"), "a.csv", "empty attribute file");
 });
 
