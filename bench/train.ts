@@ -14,8 +14,8 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../src/io/files.js";
 import { parseArgs } from "../src/cli/args.js";
 import { median } from "../src/metrics/stats.js";
-import type { AllocatorName } from "../src/runner/allocator.js";
-import { ALLOCATOR_ENV, allocatorEnv, defaultAllocator, installedAllocators, parseAllocator } from "../src/runner/allocator.js";
+import type { AllocatorName } from "../src/environment/allocator.js";
+import { ALLOCATOR_ENV, allocatorEnv, defaultAllocator, installedAllocators, parseAllocator } from "../src/environment/allocator.js";
 import { buildInfo } from "../src/torch/index.js";
 
 const root = process.cwd();

@@ -12,7 +12,7 @@ import { planRuns } from "../experiment/plan.js";
 import type { ExperimentSpec } from "../experiment/spec.js";
 import { MAX_REPLICATES, parseSpec, readSpecFile } from "../experiment/spec.js";
 import { MODEL_NAMES } from "../models/names.js";
-import { ALLOCATOR_HELP, parseAllocator } from "../runner/allocator.js";
+import { ALLOCATOR_HELP, parseAllocator } from "../environment/allocator.js";
 import { LocalPoolExecutor, RunInterruptedError } from "../runner/executor.js";
 import { ProgressBar } from "../runner/progress.js";
 import { ExperimentConflictError, RunStore } from "../store/run-store.js";

@@ -3,7 +3,7 @@
 // runner's contract, docs/runner.md). Progress goes to stdout as JSON lines.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { activeAllocator } from "../runner/allocator.js";
+import { activeAllocator } from "../environment/allocator.js";
 import { RESULT_FILE, UNIT_FILE, writeWorkerError } from "../run-unit/unit.js";
 import type { WorkerInput, WorkerResult } from "../run-unit/unit.js";
 import type { RunConfig } from "./config.js";

@@ -6,11 +6,8 @@
 // touching numerics: it decides where buffers live, not what is computed in them. The setting
 // travels in the environment of a new process (LD_PRELOAD or GLIBC_TUNABLES are read when a
 // process starts), so every executor, local or remote, applies it the same way.
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { constants } from "node:os";
 import { basename, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { InputError } from "../errors.js";
 
 export const ALLOCATORS = ["tcmalloc", "jemalloc", "glibc", "system"] as const;
@@ -85,7 +82,8 @@ function setOrDelete(env: NodeJS.ProcessEnv, name: string, value: string): void 
   else env[name] = value;
 }
 
-const SETUP_VARIABLES = ["LD_PRELOAD", "GLIBC_TUNABLES", "MALLOC_CONF"];
+/** The variables through which a process gets its allocator. */
+export const SETUP_VARIABLES = ["LD_PRELOAD", "GLIBC_TUNABLES", "MALLOC_CONF"];
 
 /**
  * The allocator this process runs with, as its metadata records it: the one it was started
@@ -98,37 +96,4 @@ export function activeAllocator(): AllocatorName {
   const file = LIBRARIES[name];
   if (file && !readFileSync("/proc/self/maps", "utf8").includes(`/${file}`)) return "system";
   return name;
-}
-
-/**
- * Makes a command that runs in the CLI's own process run with `name` as its allocator: when
- * this process was not started with it, runs `noiselab <command> <argv>` once more in a child
- * process that is, and returns the child's exit code; otherwise returns undefined and the
- * command goes on here. A child never re-executes: it was started with the setting.
- */
-export async function runWithAllocator(name: AllocatorName, command: string, argv: readonly string[]): Promise<number | undefined> {
-  const env = allocatorEnv(name);
-  if (process.env[ALLOCATOR_ENV] === name || SETUP_VARIABLES.every((v) => process.env[v] === env[v])) {
-    // Started with this setting, or the setting changes nothing here (system in a clean environment).
-    process.env[ALLOCATOR_ENV] = name;
-    return undefined;
-  }
-  const bin = fileURLToPath(new URL("../../../bin/noiselab.js", import.meta.url));
-  // Like a worker, the child stops when we die without a chance to stop it (SIGKILL).
-  const guard = new URL("./orphan-guard.js", import.meta.url).href;
-  const child = spawn(process.execPath, [...process.execArgv, "--import", guard, bin, command, ...argv], { env, stdio: "inherit" });
-  // Ctrl-C in a terminal reaches the child too; a SIGTERM to us is passed on.
-  const ignore = (): void => {};
-  const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
-  process.on("SIGINT", ignore);
-  process.on("SIGTERM", forward);
-  try {
-    return await new Promise<number>((done, fail) => {
-      child.on("error", fail);
-      child.on("exit", (code, signal) => done(code ?? 128 + (signal ? constants.signals[signal] : 0)));
-    });
-  } finally {
-    process.off("SIGINT", ignore);
-    process.off("SIGTERM", forward);
-  }
 }

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { InputError } from "../../src/errors.js";
-import { ALLOCATOR_ENV, allocatorEnv, defaultAllocator, parseAllocator } from "../../src/runner/allocator.js";
+import { ALLOCATOR_ENV, allocatorEnv, defaultAllocator, parseAllocator } from "../../src/environment/allocator.js";
 import { RunStore } from "../../src/store/run-store.js";
 import { listRuns, noiselab, tempDir, tinySpec, writeSpec } from "../e2e/cli.js";
 
