@@ -18,12 +18,19 @@ import torchvision
 
 
 def small_cnn():
-    # noiselab's SmallCNN without BatchNorm (src/models/paper.ts): two 3x3 conv stages and a linear layer.
-    return nn.Sequential(
-        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(64 * 7 * 7, 10),
-    ), (1, 28, 28), 10
+    # noiselab's SmallCNN (src/models/paper.ts), the paper's Keras net: 3 x [3x3 'same' conv (16, 32, 32 filters,
+    # with bias), ReLU, 2x2 max-pool], global average pooling, dense 32 + ReLU, dense 10; glorot_uniform kernels
+    # and zero biases, as scripts/make_model_fixtures.py builds it. At noiselab's default input, 3x32x32.
+    def stage(cin, cout):
+        return [nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]
+
+    model = nn.Sequential(*stage(3, 16), *stage(16, 32), *stage(32, 32), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                          nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 10))
+    for m in model.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            nn.init.xavier_uniform_(m.weight)
+            nn.init.zeros_(m.bias)
+    return model, (3, 32, 32), 10
 
 
 def resnet18_cifar():

@@ -53,7 +53,8 @@ test("--json, and --out with --profile writes Markdown, HTML with Figures 9 (a) 
     );
     for (const c of m.configs) assert.equal(c.rounds, 2);
     assert.equal(m.operators.length, 20);
-    assert.ok(m.operators.some((op: { name: string }) => op.name === "aten::convolution_backward"), "backward ops are profiled");
+    // At this tiny size the top 20 vary with load; some backward op is always among them.
+    assert.ok(m.operators.some((op: { name: string }) => /Backward\d*$/.test(op.name)), "backward ops are profiled");
   }
   assert.deepEqual(result.plan, { warmup: 1, repeats: 2, steps: 1, bootstrapResamples: 2000 });
   assert.deepEqual(JSON.parse(readFileSync(`${prefix}.json`, "utf8")), result);
