@@ -62,7 +62,7 @@ test("report --format csv writes the tidy tables; analyze, check and overhead --
   assert.equal(check.status, 0, check.stderr);
   assert.equal(JSON.parse(check.stdout).format, "noiselab-check");
   assert.match(check.stderr, /^noiselab check: smallcnn/);
-  const overhead = noiselab(["overhead", "--models", "mediumcnn-k1", "--input", "8", "--batch", "2", "--repeats", "1", "--steps", "1", "--warmup", "0", "--out", "-"], dir);
+  const overhead = noiselab(["overhead", "--models", "mediumcnn-k1", "--input", "64", "--batch", "2", "--repeats", "1", "--steps", "1", "--warmup", "0", "--out", "-"], dir);
   assert.equal(overhead.status, 0, overhead.stderr);
   assert.equal(JSON.parse(overhead.stdout).models[0].id, "mediumcnn-k1");
   assert.match(overhead.stderr, /# Cost of determinism \(noiselab overhead\)/);
