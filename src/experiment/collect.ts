@@ -26,6 +26,20 @@ function readAttributes(path: string): Attributes | undefined {
   return Object.fromEntries(table.header.map((name, c) => [name, table.rows.map((row) => row[c])]));
 }
 
+/**
+ * A multi-label run's predictions (n×K 0/1) and probabilities (n×K) as the
+ * binary task of output `k`: its decisions, and the two-class scores [1 − p, p].
+ */
+export function binaryTaskOf(predictions: Int32Array, probabilities: Float32Array, outputs: number, k: number): { predictions: Int32Array; scores: Float32Array } {
+  const n = predictions.length / outputs;
+  const scores = new Float32Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    scores[2 * i] = 1 - probabilities[i * outputs + k];
+    scores[2 * i + 1] = probabilities[i * outputs + k];
+  }
+  return { predictions: Int32Array.from({ length: n }, (_, i) => predictions[i * outputs + k]), scores };
+}
+
 /** The spec an experiment was run with, as stored. */
 export function storedSpec(store: RunStore, name: string): ExperimentSpec {
   const record = store.getExperiment(name);
@@ -60,9 +74,18 @@ export function collectResults(store: RunStore, name: string): ExperimentResults
         const path = (file: string) => store.artifactPath(member.key, file);
         const result = readJson<{ metrics: Record<string, number | string>; metadata: Record<string, unknown> }>(path("result.json"));
         const probabilities = readNpy(path(`probabilities-e${epoch}.npy`));
-        numClasses = probabilities.shape[1];
-        predictions.push(readNpy(path(`predictions-e${epoch}.npy`)).data as Int32Array);
-        scores.push(probabilities.data as Float32Array);
+        const predicted = readNpy(path(`predictions-e${epoch}.npy`));
+        if (predicted.shape.length === 2) {
+          // Multi-label: the report analyses the dataset's analysed output (e.g. CelebA's target) as a binary task.
+          const binary = binaryTaskOf(predicted.data as Int32Array, probabilities.data as Float32Array, predicted.shape[1], Number(result.metadata.analysedOutput));
+          numClasses = 2;
+          predictions.push(binary.predictions);
+          scores.push(binary.scores);
+        } else {
+          numClasses = probabilities.shape[1];
+          predictions.push(predicted.data as Int32Array);
+          scores.push(probabilities.data as Float32Array);
+        }
         // Every run of the experiment evaluates the same test set: read its labels and groups once.
         if (labels.length === 0) {
           labels = readNpy(path("test-labels.npy")).data as Int32Array;

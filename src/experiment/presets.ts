@@ -78,6 +78,24 @@ export const PRESETS: Record<string, Preset> = {
       };
     },
   },
+  celeba: {
+    description: "Table 5: sub-group accuracy/FPR/FNR std on CelebA (ResNet-18 at 128×128, 40 attributes; --dataset celeba:DIR)",
+    build: (s) => {
+      const epochs = Math.min(s.epochs, 20);
+      return {
+        name: "celeba",
+        dataset: { kind: "celeba", dir: "data/celeba", trainSubset: s.trainSubset, testSubset: s.testSubset },
+        models: [model("resnet18")],
+        variants: ["ALGO+IMPL"],
+        replicates: s.replicates,
+        seed: 0,
+        training: {
+          ...defaultTraining(epochs),
+          optimizer: { kind: "adam", lr: 1e-3, decayEpochs: [5, 10, 15], gamma: 0.1, weightDecay: 0 },
+        },
+      };
+    },
+  },
 };
 
 export interface PresetOverrides {
