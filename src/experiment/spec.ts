@@ -157,6 +157,7 @@ export function parseSpec(value: unknown, source: string): ExperimentSpec {
   labels.forEach((l, i) => {
     if (labels.indexOf(l) !== i) v.fail(`models[${i}].label`, `"${l}" is used twice; give each model entry a distinct label`);
   });
+  if (spec.dataset.kind === "celeba" && spec.training.labelSmoothing > 0) v.fail("training.labelSmoothing", "CelebA trains 40 sigmoid outputs with binary cross-entropy, which has no label smoothing; leave it at 0");
   if (record.reportEpoch !== undefined) {
     spec.reportEpoch = v.integer(record.reportEpoch, "reportEpoch", 1);
     if (spec.reportEpoch > spec.training.epochs) v.fail("reportEpoch", `epoch ${spec.reportEpoch} is after the last epoch (${spec.training.epochs})`);
