@@ -5,6 +5,7 @@ import { readCsv } from "../io/csv.js";
 import { readNpy } from "../io/npy.js";
 import { readSafetensors } from "../io/safetensors.js";
 import type { ReplicateSet } from "../metrics/replicates.js";
+import { binaryTaskOf } from "../metrics/replicates.js";
 import type { Attributes } from "../metrics/subgroups.js";
 import type { WeightReplicate } from "../metrics/weights.js";
 import { parseVariant } from "../noise/index.js";
@@ -24,20 +25,6 @@ function readAttributes(path: string): Attributes | undefined {
   if (!existsSync(path)) return undefined;
   const table = readCsv(path);
   return Object.fromEntries(table.header.map((name, c) => [name, table.rows.map((row) => row[c])]));
-}
-
-/**
- * A multi-label run's predictions (n×K 0/1) and probabilities (n×K) as the
- * binary task of output `k`: its decisions, and the two-class scores [1 − p, p].
- */
-export function binaryTaskOf(predictions: Int32Array, probabilities: Float32Array, outputs: number, k: number): { predictions: Int32Array; scores: Float32Array } {
-  const n = predictions.length / outputs;
-  const scores = new Float32Array(2 * n);
-  for (let i = 0; i < n; i++) {
-    scores[2 * i] = 1 - probabilities[i * outputs + k];
-    scores[2 * i + 1] = probabilities[i * outputs + k];
-  }
-  return { predictions: Int32Array.from({ length: n }, (_, i) => predictions[i * outputs + k]), scores };
 }
 
 /** The spec an experiment was run with, as stored. */

@@ -7,7 +7,7 @@ import { DecodePool, openDataset } from "../data/index.js";
 import { writeNpy } from "../io/npy.js";
 import { writeFileAtomic } from "../io/files.js";
 import { top1Accuracy } from "../metrics/accuracy.js";
-import { argmaxRows } from "../metrics/replicates.js";
+import { argmaxRows, binaryTaskOf } from "../metrics/replicates.js";
 import type { Module } from "../nn/index.js";
 import type { LrSchedule, Optimizer } from "../optim/index.js";
 import { Adam, SGD, cosineWithWarmup, multiStepDecay } from "../optim/index.js";
@@ -99,11 +99,6 @@ async function predict(model: Module, data: SplitSource, multiLabel: boolean, no
   }
   const predictions = multiLabel ? Int32Array.from(probabilities, (p) => (p > 0.5 ? 1 : 0)) : argmaxRows(probabilities, outputs);
   return { probabilities, predictions, outputs };
-}
-
-/** Column `k` of an n×K row-major matrix. */
-function column(matrix: Int32Array, outputs: number, k: number): Int32Array {
-  return Int32Array.from({ length: matrix.length / outputs }, (_, i) => matrix[i * outputs + k]);
 }
 
 function writeTestData(dir: string, test: DatasetInfo): void {
@@ -205,7 +200,7 @@ async function train(config: RunConfig, outDir: string, options: { threads: numb
     if (divergence) throw new DivergedError(`loss became ${divergence.loss} at epoch ${epoch}, step ${divergence.step}`);
     // Test accuracy every epoch, for the curves; predictions are kept only for the saved epochs.
     const { probabilities, predictions, outputs } = await predict(model, test, multiLabel !== undefined, normalizer, device, pool);
-    const testAccuracy = top1Accuracy(multiLabel ? column(predictions, outputs, analysed) : predictions, splits.test.labels);
+    const testAccuracy = top1Accuracy(multiLabel ? binaryTaskOf(predictions, probabilities, outputs, analysed).predictions : predictions, splits.test.labels);
     if (saveEpochs.has(epoch)) {
       const n = splits.test.labels.length;
       writeNpy(join(outDir, `predictions-e${epoch}.npy`), { dtype: "i4", shape: multiLabel ? [n, outputs] : [n], data: predictions });
