@@ -103,6 +103,7 @@ async function predict(model: Module, data: SplitSource, multiLabel: boolean, no
 
 function writeTestData(dir: string, test: DatasetInfo): void {
   writeNpy(join(dir, "test-labels.npy"), { dtype: "i4", shape: [test.labels.length], data: test.labels });
+  if (test.multiLabel) writeNpy(join(dir, "test-targets.npy"), { dtype: "u1", shape: [test.labels.length, test.multiLabel.names.length], data: test.multiLabel.values });
   if (test.attributes) {
     const names = Object.keys(test.attributes);
     const rows = [names.join(",")];
@@ -115,7 +116,8 @@ function writeTestData(dir: string, test: DatasetInfo): void {
  * Trains one run in this process and writes its artifacts into `outDir`:
  * `predictions-e{E}.npy` (int32: n, or n×K 0/1 for multi-label data) and
  * `probabilities-e{E}.npy` (float32, n×C or n×K) for each saved epoch, `weights.safetensors`, `curve.json`,
- * `test-labels.npy`, and `test-groups.csv` when the dataset has attributes.
+ * `test-labels.npy`, `test-targets.npy` (uint8 n×K) for multi-label data,
+ * and `test-groups.csv` when the dataset has attributes.
  * Image-file datasets are decoded by `options.threads` worker threads while
  * the model trains.
  */

@@ -2,7 +2,7 @@
 // output per attribute, and the report's Table 5 for the analysed attribute
 // by Male/Female × Young/Old.
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { readCsv } from "../../src/io/csv.js";
@@ -92,19 +92,40 @@ describe("CelebA multi-label training and its sub-group report", () => {
         assert.equal(metric.perReplicate.length, 3);
       }
     }
-    // Recomputed from the stored files: Eyeglasses' decisions in the Male=1 & Young=1 group.
-    const runDirs = listRuns(store, "celeba-tiny").map((run) => join(store, "runs", run.key));
-    const groupsCsv = readCsv(join(runDirs[0], "test-groups.csv"));
-    const members = groupsCsv.rows.map((row, i) => (row[0] === "1" && row[1] === "1" ? i : -1)).filter((i) => i >= 0);
-    const accuracies = runDirs.map((runDir) => {
-      const predictions = readNpy(join(runDir, "predictions-e3.npy")).data;
-      return members.filter((i) => predictions[i * 40 + ANALYSED] === positive(testRows[i])).length / members.length;
-    });
+    const members = groupMembers();
     const group = subgroups.groups.find((g) => g.key === "Male=1 & Young=1")!;
     assert.equal(group.count, members.length);
-    assert.deepEqual(group.accuracy.perReplicate, accuracies);
+    assert.deepEqual(group.accuracy.perReplicate, groupAccuracies(ANALYSED));
     const md = readFileSync(`${prefix}.md`, "utf8");
     assert.match(md, /Sub-groups \(paper Table 5\)/);
     assert.match(md, /Positive class: Eyeglasses\./);
   });
+
+  test("report --attribute analyses another attribute from the same runs; an unknown one is an input error", () => {
+    const prefix = join(dir, "report-smiling");
+    const r = noiselab(["report", "celeba-tiny", "--store", store, "--out", prefix, "--attribute", "Smiling"]);
+    assert.equal(r.status, 0, r.stderr);
+    const report = JSON.parse(readFileSync(`${prefix}.json`, "utf8")) as ReportJson;
+    assert.deepEqual(report.groups[0].analysis.subgroups.groups.find((g) => g.key === "Male=1 & Young=1")!.accuracy.perReplicate, groupAccuracies(0));
+    assert.match(readFileSync(`${prefix}.md`, "utf8"), /Positive class: Smiling\./);
+    const bad = noiselab(["report", "celeba-tiny", "--store", store, "--out", join(dir, "bad"), "--attribute", "Bald"]);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr.trim(), /^noiselab report: --attribute: no output "Bald" \(outputs: Smiling, Male, Young, Eyeglasses, /);
+    assert.ok(!existsSync(join(dir, "bad.md")));
+  });
+
+  /** Test examples in the Male=1 & Young=1 group, from the stored test-groups.csv. */
+  function groupMembers(): number[] {
+    const groupsCsv = readCsv(join(store, "runs", listRuns(store, "celeba-tiny")[0].key, "test-groups.csv"));
+    return groupsCsv.rows.map((row, i) => (row[0] === "1" && row[1] === "1" ? i : -1)).filter((i) => i >= 0);
+  }
+
+  /** Accuracy of output `k` in the Male=1 & Young=1 group per replicate, recomputed from the stored decisions. */
+  function groupAccuracies(k: number): number[] {
+    const members = groupMembers();
+    return listRuns(store, "celeba-tiny").map((run) => {
+      const predictions = readNpy(join(store, "runs", run.key, "predictions-e3.npy")).data;
+      return members.filter((i) => predictions[i * 40 + k] === (testRows[i][k] === 1 ? 1 : 0)).length / members.length;
+    });
+  }
 });
