@@ -87,6 +87,14 @@ for name, (cls, opts) in optimizers.items():
     cases["optim_" + name] = {"options": {key.get(k, k): v for k, v in opts.items()}, "start": t(start),
                               "grads": [t(g) for g in grads], "after": t(p)}
 
+# Multi-label loss (CelebA): drawn from its own generator, so that the cases above keep their values.
+g = torch.Generator().manual_seed(40)
+logits = (torch.randn(6, 5, generator=g) * 3).requires_grad_(True)
+target = torch.randint(0, 2, (6, 5), generator=g).float()
+loss = F.binary_cross_entropy_with_logits(logits, target)
+loss.backward()
+cases["binary_cross_entropy_with_logits"] = {"logits": t(logits), "target": t(target), "loss": t(loss), "gradLogits": t(logits.grad)}
+
 os.makedirs(os.path.dirname(OUT), exist_ok=True)
 with open(OUT, "w") as f:
     json.dump({"torchVersion": torch.__version__, "cases": cases}, f)

@@ -20,6 +20,7 @@ const options = {
   },
   check: { type: "list", valueName: "FILE", description: "results of noiselab check --out to include (verdicts, first divergence, divergence trajectory)" },
   overhead: { type: "string", valueName: "FILE", description: "the JSON of noiselab overhead --out to include (cost of determinism, Figures 8 and 9)" },
+  attribute: { type: "string", valueName: "NAME", description: "multi-label experiments (CelebA): analyse this attribute instead of the spec's target, from the same runs" },
 } as const;
 
 export const reportCommand: Command = {
@@ -45,7 +46,7 @@ export const reportCommand: Command = {
     const store = RunStore.open(args.options.store ?? "runs", { create: false });
     let results;
     try {
-      results = collectResults(store, name);
+      results = collectResults(store, name, { attribute: args.options.attribute });
     } finally {
       store.close();
     }

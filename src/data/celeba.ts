@@ -6,9 +6,12 @@
  *     root/list_eval_partition.txt    ("000001.jpg 0" rows: 0 train, 1 validation, 2 test)
  *
  * Training uses partition 0 and testing partition 2, as the paper (162,770 /
- * 19,962 images). The task is one binary attribute (`target`); the `groups`
- * attributes (default Male and Young, the paper's sub-groups) are kept for
- * sub-group analysis. Images are resized to `imageSize` (default 128×128).
+ * 19,962 images). As in the paper's code, the task is multi-label: one
+ * sigmoid output per attribute of the file (40), all trained at once. `target`
+ * (default Smiling) is the attribute whose accuracy, FPR and FNR are analysed;
+ * the `groups` attributes (default Male and Young, the paper's sub-groups)
+ * are kept for sub-group analysis. Images are resized to `imageSize` (default
+ * 128×128).
  */
 import { join } from "node:path";
 import { InputError } from "../errors.js";
@@ -19,8 +22,8 @@ import { readTextFile, requireDirectory } from "./files.js";
 import { checkImageHeaders, checkImageSize } from "./image-files.js";
 
 export interface CelebaOptions {
-  /** The attribute to predict, e.g. "Smiling". */
-  target: string;
+  /** The attribute to analyse (all are trained); default "Smiling". */
+  target?: string;
   /** Attributes kept per example for sub-group analysis; default ["Male", "Young"]. */
   groups?: string[];
   /** [height, width]; default [128, 128]. */
@@ -60,6 +63,16 @@ function codes(table: AttributeTable, k: number, rows: number[]): Int32Array {
   return Int32Array.from(rows, (row) => (table.rawValues[k][row] === "1" ? 1 : 0));
 }
 
+/** Every attribute's 0/1 value per row: n×K in C order. */
+function allCodes(table: AttributeTable, rows: number[]): Uint8Array {
+  const k = table.attributeNames.length;
+  const values = new Uint8Array(rows.length * k);
+  rows.forEach((row, i) => {
+    for (let a = 0; a < k; a++) values[i * k + a] = table.rawValues[a][row] === "1" ? 1 : 0;
+  });
+  return values;
+}
+
 function part(root: string, table: AttributeTable, rows: number[], options: Required<CelebaOptions>): ImageFileDataset {
   const target = column(table, options.target);
   const attributes: Record<string, CategoricalAttribute> = {};
@@ -72,6 +85,7 @@ function part(root: string, table: AttributeTable, rows: number[], options: Requ
     numClasses: 2,
     classNames: [`not ${options.target}`, options.target],
     attributes,
+    multiLabel: { names: table.attributeNames, values: allCodes(table, rows), analysed: target },
   };
 }
 
@@ -79,8 +93,8 @@ function part(root: string, table: AttributeTable, rows: number[], options: Requ
 export function openCeleba(root: string, options: CelebaOptions): DatasetSplits<ImageFileDataset> {
   requireDirectory(root);
   requireDirectory(join(root, IMAGE_DIR));
-  if (typeof options.target !== "string" || options.target === "") throw new InputError(`dataset celeba: "target" (the attribute to predict) is required`);
-  const resolved: Required<CelebaOptions> = { groups: ["Male", "Young"], imageSize: [128, 128], ...options };
+  if (options.target !== undefined && (typeof options.target !== "string" || options.target === "")) throw new InputError(`dataset celeba: "target" (the attribute to analyse) must be an attribute name`);
+  const resolved: Required<CelebaOptions> = { target: "Smiling", groups: ["Male", "Young"], imageSize: [128, 128], ...options };
   checkImageSize(resolved.imageSize, "dataset celeba");
   const table = readAttributeFile(join(root, ATTRIBUTE_FILE));
   const partitionPath = join(root, PARTITION_FILE);

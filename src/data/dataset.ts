@@ -11,6 +11,18 @@ export interface CategoricalAttribute {
   codes: Int32Array;
 }
 
+/**
+ * Binary targets of a multi-label dataset (CelebA's 40 attributes): `values`
+ * holds one 0/1 per example and output, n×K in C order. Models get K outputs,
+ * trained with sigmoid + binary cross-entropy; the dataset's `labels` are
+ * column `analysed`, the binary task that the accuracy and the report follow.
+ */
+export interface MultiLabel {
+  names: string[];
+  values: Uint8Array;
+  analysed: number;
+}
+
 /** Everything a dataset has besides its pixels. */
 export interface DatasetInfo {
   name: string;
@@ -21,6 +33,8 @@ export interface DatasetInfo {
   classNames: string[];
   /** Sensitive attributes per example (e.g. "group", "Male"), for sub-group analysis. */
   attributes?: Record<string, CategoricalAttribute>;
+  /** Present when training learns all of these binary targets at once. */
+  multiLabel?: MultiLabel;
 }
 
 /** A dataset held in memory. */
@@ -90,6 +104,13 @@ export function subset<T extends AnyDataset>(ds: T, indices: ArrayLike<number>):
     for (const [key, attribute] of Object.entries(ds.attributes)) {
       info.attributes[key] = { values: attribute.values, codes: Int32Array.from(indices, (i) => attribute.codes[i]) };
     }
+  }
+  if (ds.multiLabel) {
+    const { names, values, analysed } = ds.multiLabel;
+    const k = names.length;
+    const rows = new Uint8Array(count * k);
+    for (let i = 0; i < count; i++) rows.set(values.subarray(indices[i] * k, (indices[i] + 1) * k), i * k);
+    info.multiLabel = { names, values: rows, analysed };
   }
   if (isImageFileDataset(ds)) return { ...info, files: Array.from(indices, (i) => ds.files[i]) } as T;
   const size = exampleSize(ds);

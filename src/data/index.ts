@@ -1,4 +1,4 @@
-export type { AnyDataset, CategoricalAttribute, ChannelStats, Dataset, DatasetInfo, DatasetSplits, ImageFileDataset } from "./dataset.js";
+export type { AnyDataset, CategoricalAttribute, ChannelStats, Dataset, DatasetInfo, DatasetSplits, ImageFileDataset, MultiLabel } from "./dataset.js";
 export { channelStats, classCounts, exampleSize, isImageFileDataset, subset } from "./dataset.js";
 export type { Seed } from "../random.js";
 export { Rng, deriveSeed } from "../random.js";

@@ -38,7 +38,7 @@ export type DatasetSpec = SubsetOptions &
         testFraction?: number;
         seed?: Seed;
       }
-    | { kind: "celeba"; dir: string; target: string; groups?: string[]; imageSize?: [number, number] }
+    | { kind: "celeba"; dir: string; target?: string; groups?: string[]; imageSize?: [number, number] }
     | ({ kind: "synthetic" } & SyntheticSplitOptions)
   );
 

@@ -5,6 +5,7 @@ import { readCsv } from "../io/csv.js";
 import { readNpy } from "../io/npy.js";
 import { readSafetensors } from "../io/safetensors.js";
 import type { ReplicateSet } from "../metrics/replicates.js";
+import { binaryTaskOf } from "../metrics/replicates.js";
 import type { Attributes } from "../metrics/subgroups.js";
 import type { WeightReplicate } from "../metrics/weights.js";
 import type { RunStore } from "../store/run-store.js";
@@ -29,6 +30,20 @@ function readAttributes(path: string): Attributes | undefined {
   return Object.fromEntries(table.header.map((name, c) => [name, table.rows.map((row) => row[c])]));
 }
 
+/** The column of a multi-label run's outputs to analyse: `attribute`'s, or the one the run analysed. */
+function analysedOutput(metadata: Record<string, unknown>, attribute: string | undefined): number {
+  if (attribute === undefined) return Number(metadata.analysedOutput);
+  const names = metadata.outputNames as string[];
+  const k = names.indexOf(attribute);
+  if (k < 0) throw new InputError(`--attribute: no output "${attribute}" (outputs: ${names.join(", ")})`);
+  return k;
+}
+
+/** Column `k` of the n×K 0/1 test targets: the analysed output's labels. */
+function targetColumn(targets: Uint8Array, outputs: number, k: number): Int32Array {
+  return Int32Array.from({ length: targets.length / outputs }, (_, i) => targets[i * outputs + k]);
+}
+
 /** The spec an experiment was run with, as stored. */
 export function storedSpec(store: RunStore, name: string): ExperimentSpec {
   const record = store.getExperiment(name);
@@ -39,12 +54,17 @@ export function storedSpec(store: RunStore, name: string): ExperimentSpec {
   return parseSpec(record.spec, `experiment ${name}`);
 }
 
-export function collectResults(store: RunStore, name: string): ExperimentResults {
+/**
+ * `attribute`: for multi-label experiments (CelebA), the output to analyse
+ * instead of the spec's `target`, from the same runs.
+ */
+export function collectResults(store: RunStore, name: string, options: { attribute?: string } = {}): ExperimentResults {
   const spec = storedSpec(store, name);
   const epoch = spec.reportEpoch ?? spec.training.epochs;
   const planned = planRuns(spec);
   const groups: VariantGroup[] = [];
   let classNames: string[] = [];
+  let multiLabel = false;
   for (const model of spec.models) {
     for (const variant of spec.variants) {
       const members = planned.filter((r) => r.model === model.label && r.variant === variant);
@@ -63,17 +83,31 @@ export function collectResults(store: RunStore, name: string): ExperimentResults
         const path = (file: string) => store.artifactPath(member.key, file);
         const result = readJson<{ metrics: Record<string, number | string>; metadata: Record<string, unknown> }>(path("result.json"));
         const probabilities = readNpy(path(`probabilities-e${epoch}.npy`));
-        numClasses = probabilities.shape[1];
-        predictions.push(readNpy(path(`predictions-e${epoch}.npy`)).data as Int32Array);
-        scores.push(probabilities.data as Float32Array);
+        const predicted = readNpy(path(`predictions-e${epoch}.npy`));
+        let column: { outputs: number; k: number } | null = null;
+        if (predicted.shape.length === 2) {
+          // Multi-label: the report analyses one output (CelebA's target, or `attribute`) as a binary task.
+          multiLabel = true;
+          column = { outputs: predicted.shape[1], k: analysedOutput(result.metadata, options.attribute) };
+          const binary = binaryTaskOf(predicted.data as Int32Array, probabilities.data as Float32Array, column.outputs, column.k);
+          numClasses = 2;
+          predictions.push(binary.predictions);
+          scores.push(binary.scores);
+          const outputName = (result.metadata.outputNames as string[])[column.k];
+          classNames = [`not ${outputName}`, outputName];
+        } else {
+          numClasses = probabilities.shape[1];
+          predictions.push(predicted.data as Int32Array);
+          scores.push(probabilities.data as Float32Array);
+        }
         // Every run of the experiment evaluates the same test set: read its labels and groups once.
         if (labels.length === 0) {
-          labels = readNpy(path("test-labels.npy")).data as Int32Array;
+          labels = column === null ? (readNpy(path("test-labels.npy")).data as Int32Array) : targetColumn(readNpy(path("test-targets.npy")).data as Uint8Array, column.outputs, column.k);
           attributes = readAttributes(path("test-groups.csv"));
         }
         const file = readSafetensors(path("weights.safetensors"));
         weights.push({ tensors: Object.fromEntries(Object.entries(file.tensors).map(([n, t]) => [n, { shape: t.shape, data: t.data }])) });
-        classNames = (result.metadata.classNames as string[] | undefined) ?? classNames;
+        if (!multiLabel) classNames = (result.metadata.classNames as string[] | undefined) ?? classNames;
         runs.push({
           key: member.key,
           label: member.label,
@@ -90,5 +124,6 @@ export function collectResults(store: RunStore, name: string): ExperimentResults
       groups.push({ model: model.label, variant, noise: members[0].config.noise, replicatesPlanned: members.length, runs, failed, set, weights, attributes });
     }
   }
+  if (options.attribute !== undefined && !multiLabel) throw new InputError(`--attribute: experiment "${name}" has no multi-label runs (only CelebA trains several attributes)`);
   return { name, spec, epoch, classNames, groups };
 }

@@ -84,7 +84,6 @@ function readDataset(v: Validator, value: unknown, path: string): DatasetSpec {
   } else if (kind !== "fashion-mnist") {
     v.required(record, "dir", path, (x, p) => v.string(x, p));
   }
-  if (kind === "celeba") v.required(record, "target", path, (x, p) => v.string(x, p));
   return record as unknown as DatasetSpec;
 }
 
@@ -182,6 +181,7 @@ export function parseSpec(value: unknown, source: string): ExperimentSpec {
   labels.forEach((l, i) => {
     if (labels.indexOf(l) !== i) v.fail(`models[${i}].label`, `"${l}" is used twice; give each model entry a distinct label`);
   });
+  if (spec.dataset.kind === "celeba" && spec.training.labelSmoothing > 0) v.fail("training.labelSmoothing", "CelebA trains 40 sigmoid outputs with binary cross-entropy, which has no label smoothing; leave it at 0");
   if (record.reportEpoch !== undefined) {
     spec.reportEpoch = v.integer(record.reportEpoch, "reportEpoch", 1);
     if (spec.reportEpoch > spec.training.epochs) v.fail("reportEpoch", `epoch ${spec.reportEpoch} is after the last epoch (${spec.training.epochs})`);

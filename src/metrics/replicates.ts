@@ -26,6 +26,20 @@ function defaultNames(count: number): SourceNames {
 }
 
 /**
+ * A multi-label run's predictions (n×K 0/1) and probabilities (n×K) as the
+ * binary task of output `k`: its decisions, and the two-class scores [1 − p, p].
+ */
+export function binaryTaskOf(predictions: Int32Array, probabilities: Float32Array, outputs: number, k: number): { predictions: Int32Array; scores: Float32Array } {
+  const n = predictions.length / outputs;
+  const scores = new Float32Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    scores[2 * i] = 1 - probabilities[i * outputs + k];
+    scores[2 * i + 1] = probabilities[i * outputs + k];
+  }
+  return { predictions: Int32Array.from({ length: n }, (_, i) => predictions[i * outputs + k]), scores };
+}
+
+/**
  * Argmax of each row of an n × numClasses score matrix.
  * Ties go to the smallest class index (NumPy's `argmax` convention).
  */

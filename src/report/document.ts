@@ -164,7 +164,8 @@ function subgroupSection(report: ExperimentReport): Block[] {
     blocks.push(
       heading(3, groupName(g)),
       paragraph(
-        `Whole test set: accuracy std ${percent(s.overall.accuracy?.std, 3)}%` +
+        (s.binary && report.classNames.length === 2 ? `Positive class: ${report.classNames[1]}. ` : "") +
+          `Whole test set: accuracy std ${percent(s.overall.accuracy?.std, 3)}%` +
           (s.binary ? `, FPR std ${percent(s.overall.fpr?.std, 3)}%, FNR std ${percent(s.overall.fnr?.std, 3)}%.` : "."),
       ),
       table(

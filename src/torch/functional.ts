@@ -121,6 +121,11 @@ export function crossEntropy(logits: Tensor, target: Tensor, options: CrossEntro
   return op("cross_entropy_loss", [logits, target, weight, reductionCode[reduction], ignoreIndex, labelSmoothing]);
 }
 
+/** Binary cross-entropy of sigmoid(`logits`) against float 0/1 `target` of the same shape, like `F.binary_cross_entropy_with_logits`. */
+export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, reduction: Reduction = "mean"): Tensor {
+  return op("binary_cross_entropy_with_logits", [logits, target, null, null, reductionCode[reduction]]);
+}
+
 export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = "mean"): Tensor {
   return op("mse_loss", [input, target, reductionCode[reduction]]);
 }

@@ -27,7 +27,7 @@ export const EXPOSED_OPERATORS: ReadonlySet<string> = new Set([
   "div_.Tensor", "erfinv_", "fill_.Scalar", "lerp_.Scalar", "mul_.Scalar", "mul_.Tensor", "normal_", "put_",
   "uniform_", "zero_",
   // torch.nn.functional
-  "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "constant_pad_nd", "conv2d", "cross_entropy_loss",
+  "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy_with_logits", "constant_pad_nd", "conv2d", "cross_entropy_loss",
   "hardtanh", "linear", "log_softmax.int", "max_pool2d", "mse_loss", "reflection_pad2d", "relu",
   "replication_pad2d", "sigmoid", "silu", "softmax.int", "tanh",
 ]);

@@ -28,7 +28,7 @@ export function datasetTensors(ds: Dataset): DatasetTensors {
  */
 export interface SplitSource {
   count: number;
-  /** int64 labels. */
+  /** int64 class labels, or for multi-label data the float32 n×K 0/1 targets. */
   labels: Tensor;
   /** [c, h, w] of every example. */
   exampleShape: number[];
@@ -38,8 +38,13 @@ export interface SplitSource {
 }
 
 export function splitSource(ds: AnyDataset): SplitSource {
-  const labels = keep(tensor(ds.labels, [ds.labels.length], { dtype: "int64" }));
-  const common = { count: ds.labels.length, labels, exampleShape: ds.shape.slice(1) };
+  const n = ds.labels.length;
+  const labels = keep(
+    ds.multiLabel
+      ? tensor(Float32Array.from(ds.multiLabel.values), [n, ds.multiLabel.names.length])
+      : tensor(ds.labels, [n], { dtype: "int64" }),
+  );
+  const common = { count: n, labels, exampleShape: ds.shape.slice(1) };
   if (isImageFileDataset(ds)) return { ...common, images: null, files: ds };
   return { ...common, images: keep(tensor(ds.images, ds.shape)), files: null };
 }

@@ -8,7 +8,7 @@ import { formatCsv } from "../io/csv.js";
 import { writeNpy } from "../io/npy.js";
 import { writeFileAtomic } from "../io/files.js";
 import { top1Accuracy } from "../metrics/accuracy.js";
-import { argmaxRows } from "../metrics/replicates.js";
+import { argmaxRows, binaryTaskOf } from "../metrics/replicates.js";
 import type { Module } from "../nn/index.js";
 import type { LrSchedule, Optimizer } from "../optim/index.js";
 import { Adam, SGD, cosineWithWarmup, multiStepDecay } from "../optim/index.js";
@@ -71,8 +71,12 @@ function makeOptimizer(config: RunConfig, params: Tensor[], stepsPerEpoch: numbe
   return { optimizer, lrAt: cosineWithWarmup(o.lr, Math.min(total, Math.round(o.warmupEpochs * stepsPerEpoch)), total), perStep: true };
 }
 
-/** Class probabilities and predicted labels of the model on a whole dataset, in eval mode. */
-async function predict(model: Module, data: SplitSource, normalizer: Normalizer, device: string, pool: DecodePool): Promise<{ probabilities: Float32Array; predictions: Int32Array }> {
+/**
+ * The model's outputs on a whole dataset, in eval mode: class probabilities
+ * (softmax) and predicted labels (argmax), or for multi-label data each
+ * output's probability (sigmoid) and 0/1 decision (probability > 0.5); n×K.
+ */
+async function predict(model: Module, data: SplitSource, multiLabel: boolean, normalizer: Normalizer, device: string, pool: DecodePool): Promise<{ probabilities: Float32Array; predictions: Int32Array; outputs: number }> {
   model.eval();
   const chunks: Float32Array[] = [];
   const batches = evaluationBatches(data, EVAL_BATCH, pool);
@@ -81,24 +85,27 @@ async function predict(model: Module, data: SplitSource, normalizer: Normalizer,
     torch.noGrad(() =>
       torch.tidy(() => {
         const x = normalizer.apply(raw()).to({ device });
-        chunks.push(torch.F.softmax(model.call(x), 1).cpu().data<"float32">());
+        const logits = model.call(x);
+        chunks.push((multiLabel ? torch.F.sigmoid(logits) : torch.F.softmax(logits, 1)).cpu().data<"float32">());
       }),
     );
   }
   model.train();
-  const numClasses = chunks[0].length / Math.min(EVAL_BATCH, data.count);
-  const probabilities = new Float32Array(data.count * numClasses);
+  const outputs = chunks[0].length / Math.min(EVAL_BATCH, data.count);
+  const probabilities = new Float32Array(data.count * outputs);
   let offset = 0;
   for (const c of chunks) {
     probabilities.set(c, offset);
     offset += c.length;
   }
-  return { probabilities, predictions: argmaxRows(probabilities, numClasses) };
+  const predictions = multiLabel ? Int32Array.from(probabilities, (p) => (p > 0.5 ? 1 : 0)) : argmaxRows(probabilities, outputs);
+  return { probabilities, predictions, outputs };
 }
 
 /** `test-labels.npy`, and `test-groups.csv` (one column per attribute, quoted where needed) when the dataset has attributes. */
 export function writeTestData(dir: string, test: DatasetInfo): void {
   writeNpy(join(dir, "test-labels.npy"), { dtype: "i4", shape: [test.labels.length], data: test.labels });
+  if (test.multiLabel) writeNpy(join(dir, "test-targets.npy"), { dtype: "u1", shape: [test.labels.length, test.multiLabel.names.length], data: test.multiLabel.values });
   if (test.attributes) {
     const attributes = test.attributes;
     const names = Object.keys(attributes);
@@ -109,9 +116,10 @@ export function writeTestData(dir: string, test: DatasetInfo): void {
 
 /**
  * Trains one run in this process and writes its artifacts into `outDir`:
- * `predictions-e{E}.npy` (int32) and `probabilities-e{E}.npy` (float32, n×C)
- * for each saved epoch, `weights.safetensors`, `curve.json`,
- * `test-labels.npy`, and `test-groups.csv` when the dataset has attributes.
+ * `predictions-e{E}.npy` (int32: n, or n×K 0/1 for multi-label data) and
+ * `probabilities-e{E}.npy` (float32, n×C or n×K) for each saved epoch, `weights.safetensors`, `curve.json`,
+ * `test-labels.npy`, `test-targets.npy` (uint8 n×K) for multi-label data,
+ * and `test-groups.csv` when the dataset has attributes.
  * Image-file datasets are decoded by `options.threads` worker threads while
  * the model trains.
  */
@@ -146,6 +154,8 @@ async function train(config: RunConfig, outDir: string, options: { threads: numb
     dropout: new torch.Generator(seeds.dropout, device),
     batchOrder: new torch.Generator(seeds.batchOrder),
   };
+  const multiLabel = splits.train.multiLabel;
+  const analysed = multiLabel?.analysed ?? 0;
   const model = createModelForDataset(config.model, splits.train, { init: generators.init, dropout: generators.dropout }).to(device);
   model.train();
 
@@ -172,11 +182,17 @@ async function train(config: RunConfig, outDir: string, options: { threads: numb
           const x = normalizer.apply(pixels).to({ device });
           const y = train.labels.indexSelect(0, indices).to({ device });
           const logits = model.call(x);
-          const loss = torch.F.crossEntropy(logits, y, { labelSmoothing: training.labelSmoothing });
+          const loss = multiLabel ? torch.F.binaryCrossEntropyWithLogits(logits, y) : torch.F.crossEntropy(logits, y, { labelSmoothing: training.labelSmoothing });
           optimizer.zeroGrad();
           loss.backward();
           optimizer.step();
-          totals.add(loss, logits, y);
+          if (multiLabel) {
+            // Accuracy follows the analysed output: as a two-class logit pair [0, z] its argmax is the sigmoid's decision z > 0.
+            const z = logits.detach().narrow(1, analysed, 1);
+            totals.add(loss, torch.cat([torch.zerosLike(z), z], 1), y.narrow(1, analysed, 1).squeeze(1).long());
+          } else {
+            totals.add(loss, logits, y);
+          }
         });
         step++;
         options.onProgress?.(step / (stepsPerEpoch * training.epochs));
@@ -187,12 +203,12 @@ async function train(config: RunConfig, outDir: string, options: { threads: numb
     const { lossSum, correct, divergence } = totals.read();
     if (divergence) throw new DivergedError(`loss became ${divergence.loss} at epoch ${epoch}, step ${divergence.step}`);
     // Test accuracy every epoch, for the curves; predictions are kept only for the saved epochs.
-    const { probabilities, predictions } = await predict(model, test, normalizer, device, pool);
-    const testAccuracy = top1Accuracy(predictions, splits.test.labels);
+    const { probabilities, predictions, outputs } = await predict(model, test, multiLabel !== undefined, normalizer, device, pool);
+    const testAccuracy = top1Accuracy(multiLabel ? binaryTaskOf(predictions, probabilities, outputs, analysed).predictions : predictions, splits.test.labels);
     if (saveEpochs.has(epoch)) {
       const n = splits.test.labels.length;
-      writeNpy(join(outDir, `predictions-e${epoch}.npy`), { dtype: "i4", shape: [n], data: predictions });
-      writeNpy(join(outDir, `probabilities-e${epoch}.npy`), { dtype: "f4", shape: [n, probabilities.length / n], data: probabilities });
+      writeNpy(join(outDir, `predictions-e${epoch}.npy`), { dtype: "i4", shape: multiLabel ? [n, outputs] : [n], data: predictions });
+      writeNpy(join(outDir, `probabilities-e${epoch}.npy`), { dtype: "f4", shape: [n, outputs], data: probabilities });
     }
     curve.push({ epoch, lr: optimizer.lr, trainLoss: lossSum / train.count, trainAccuracy: correct / train.count, testAccuracy, seconds: (performance.now() - epochStart) / 1000 });
   }
@@ -219,6 +235,7 @@ async function train(config: RunConfig, outDir: string, options: { threads: numb
       noise: config.noise,
       parameterCount: model.parameterCount(),
       classNames: splits.test.classNames,
+      ...(multiLabel && { outputNames: multiLabel.names, analysedOutput: analysed }),
       trainExamples: train.count,
       testExamples: test.count,
       wallSeconds,

@@ -3,6 +3,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { openCeleba } from "../../src/data/celeba.js";
+import { subset } from "../../src/data/dataset.js";
 import { materialize } from "../../src/data/image-files.js";
 import { assertInputError, withTempDir, writeCelebaFixture, writeFile } from "./fixtures.js";
 
@@ -21,6 +22,23 @@ test("opens CelebA's layout: partition 0 trains, 2 tests, a target attribute, Ma
     assert.deepEqual(Array.from(held.attributes!.Young.codes), inPartition(2).map((i) => (fixture.values[i][2] === 1 ? 1 : 0)));
     const decoded = materialize(held);
     assert.equal(decoded.images.length, 4 * 3 * 6 * 5, "images of any size come out at imageSize");
+  });
+});
+
+test("every attribute is a training target (multi-label); the analysed target's column gives the labels", () => {
+  withTempDir((dir) => {
+    const attributes = ["Male", "Smiling", "Young", "Bald"];
+    const fixture = writeCelebaFixture(dir, 12, attributes);
+    const { train, test: held } = openCeleba(dir, { imageSize: [6, 5] });
+    const rows = (p: number) => fixture.values.filter((_, i) => fixture.partitions[i] === p);
+    assert.deepEqual(held.multiLabel!.names, attributes);
+    assert.equal(held.multiLabel!.analysed, 1, "the default target is Smiling");
+    assert.deepEqual(Array.from(held.multiLabel!.values), rows(2).flatMap((r) => r.map((v) => (v === 1 ? 1 : 0))));
+    assert.deepEqual(Array.from(held.labels), rows(2).map((r) => (r[1] === 1 ? 1 : 0)));
+    const picked = subset(train, [3, 0]);
+    const k = attributes.length;
+    assert.deepEqual(Array.from(picked.multiLabel!.values), [...train.multiLabel!.values.subarray(3 * k, 4 * k), ...train.multiLabel!.values.subarray(0, k)]);
+    assert.equal(openCeleba(dir, { target: "Bald", imageSize: [6, 5] }).test.multiLabel!.analysed, 3);
   });
 });
 

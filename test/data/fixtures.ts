@@ -131,7 +131,7 @@ export function patternPng(width: number, height: number, seed: number): Buffer 
 export const CELEBA_ATTRIBUTES = ["Smiling", "Male", "Young"];
 
 export interface CelebaFixture {
-  /** Per image, in file order: its file name, partition and attribute values (±1, in CELEBA_ATTRIBUTES order). */
+  /** Per image, in file order: its file name, partition and attribute values (±1, in the attribute order). */
   names: string[];
   partitions: number[];
   values: number[][];
@@ -140,18 +140,18 @@ export interface CelebaFixture {
 /**
  * CelebA's published layout with `count` images of varying size (JPEG and
  * PNG content under .jpg names, as the decoder goes by content): image i is
- * in partition i mod 3 and has attribute k = +1 when bit k of i is set.
+ * in partition i mod 3 and has attribute k = +1 when bit (k mod 6) of i is set.
  */
-export function writeCelebaFixture(dir: string, count = 12): CelebaFixture {
+export function writeCelebaFixture(dir: string, count = 12, attributes = CELEBA_ATTRIBUTES): CelebaFixture {
   const names = Array.from({ length: count }, (_, i) => `${String(i + 1).padStart(6, "0")}.jpg`);
   const partitions = names.map((_, i) => i % 3);
-  const values = names.map((_, i) => CELEBA_ATTRIBUTES.map((_, k) => ((i >> k) & 1 ? 1 : -1)));
+  const values = names.map((_, i) => attributes.map((_, k) => ((i >> (k % 6)) & 1 ? 1 : -1)));
   names.forEach((name, i) => {
     const [w, h] = [10 + (i % 4), 12 + (i % 3)];
     const rgba = pixels(w, h, 4, (x, y, c) => (c === 3 ? 255 : (i * 20 + x * 7 + y * 3 + c * 50) % 256));
     writeFile(join(dir, "img_align_celeba", name), i % 2 === 0 ? jpegBytes(w, h, rgba) : patternPng(w, h, i));
   });
-  const attributeLines = [String(count), CELEBA_ATTRIBUTES.join(" "), ...names.map((name, i) => `${name} ${values[i].map((v) => String(v).padStart(2)).join(" ")}`)];
+  const attributeLines = [String(count), attributes.join(" "), ...names.map((name, i) => `${name} ${values[i].map((v) => String(v).padStart(2)).join(" ")}`)];
   writeFile(join(dir, "list_attr_celeba.txt"), attributeLines.join("\n") + "\n");
   writeFile(join(dir, "list_eval_partition.txt"), names.map((name, i) => `${name} ${partitions[i]}`).join("\n") + "\n");
   return { names, partitions, values };

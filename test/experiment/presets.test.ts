@@ -46,7 +46,7 @@ describe("presets", () => {
   test("every preset's --help line names a figure or table of the paper and its dataset", () => {
     for (const [name, preset] of Object.entries(PRESETS)) {
       assert.match(preset.description, /^(Table|Figure) \d/, name);
-      assert.match(preset.description, /CIFAR-10|ImageNet|synthetic/, name);
+      assert.match(preset.description, /CIFAR-10|ImageNet|CelebA|synthetic/, name);
     }
   });
 

@@ -37,6 +37,7 @@ describe("experiment spec", () => {
     rejects({ ...valid, training: { epochs: 2, optimizer: { kind: "adam", momentum: 0.9 } } }, /training\.optimizer\.momentum: unknown field/);
     rejects({ ...valid, training: { epochs: 2, evalEpochs: [3] } }, /training\.evalEpochs\[0\]: epoch 3 is after the last epoch/);
     rejects({ ...valid, models: ["smallcnn", "smallcnn"] }, /models\[1\]\.label: "smallcnn" is used twice/);
+    rejects({ ...valid, dataset: { kind: "celeba", dir: "d" }, training: { epochs: 2, labelSmoothing: 0.1 } }, /training\.labelSmoothing: CelebA trains 40 sigmoid outputs/);
     rejects({ ...valid, extra: 1 }, /^spec\.yaml: extra: unknown field/);
     rejects([], /^spec\.yaml: \(top level\): must be an object$/);
   });
@@ -52,6 +53,19 @@ describe("experiment spec", () => {
       }
     }
     assert.throws(() => presetSpec("table3"), /unknown preset "table3"/);
+  });
+
+  test("the celeba preset at full scale is the paper's CelebA recipe (Appendix B) and says Table 5", () => {
+    const spec = presetSpec("celeba", { scale: "full" });
+    assert.match(PRESETS.celeba.description, /Table 5.*CelebA/);
+    assert.equal(spec.dataset.kind, "celeba");
+    assert.equal(spec.dataset.trainSubset, undefined);
+    assert.deepEqual(spec.models.map((m) => m.name), ["resnet18"]);
+    assert.deepEqual(
+      { epochs: spec.training.epochs, batchSize: spec.training.batchSize, augment: spec.training.augment, optimizer: spec.training.optimizer },
+      { epochs: 20, batchSize: 128, augment: false, optimizer: { kind: "adam", lr: 1e-3, decayEpochs: [5, 10, 15], gamma: 0.1, weightDecay: 0 } },
+    );
+    assert.equal(presetSpec("celeba", { scale: "quick" }).models[0].name, "resnet18", "smaller scales keep the network");
   });
 });
 

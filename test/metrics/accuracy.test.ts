@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { accuracyReport, summarizeReplicates, top1Accuracy, topKAccuracy } from "../../src/metrics/accuracy.js";
-import { argmaxRows } from "../../src/metrics/replicates.js";
+import { argmaxRows, binaryTaskOf } from "../../src/metrics/replicates.js";
 import { Rng } from "../../src/random.js";
 
 const i32 = (xs: number[]): Int32Array => Int32Array.from(xs);
@@ -43,4 +43,13 @@ test("top-5 only with scores and more than 5 classes", () => {
   const report = accuracyReport(set, new Rng(0), 10);
   assert.deepEqual(report.top1.perReplicate, [0.5, 0.5]);
   assert.deepEqual(report.top5?.perReplicate, [1, 1]);
+});
+
+test("binaryTaskOf takes one output of a multi-label run as a binary task with scores [1 − p, p]", () => {
+  // 3 examples × 4 outputs; output 2 is analysed.
+  const predictions = Int32Array.from([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 1, 1]);
+  const probabilities = Float32Array.from([0.1, 0.9, 0.75, 0.2, 0.6, 0.7, 0.25, 0.4, 0.3, 0.2, 0.5, 0.8]);
+  const { predictions: decided, scores } = binaryTaskOf(predictions, probabilities, 4, 2);
+  assert.deepEqual(Array.from(decided), [1, 0, 1]);
+  assert.deepEqual(Array.from(scores), [0.25, 0.75, 0.75, 0.25, 0.5, 0.5]);
 });

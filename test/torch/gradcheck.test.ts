@@ -89,6 +89,7 @@ const cases: Record<string, [(xs: Tensor[]) => Tensor, number[][]]> = {
   crossEntropy: [([x]) => F.crossEntropy(x, tensor([0, 3, 1], [3], { dtype: "int64" })), [[3, 4]]],
   crossEntropyLabelSmoothing: [([x]) => F.crossEntropy(x, tensor([2, 2, 0], [3], { dtype: "int64" }), { labelSmoothing: 0.2 }), [[3, 4]]],
   mseLoss: [([x, y]) => F.mseLoss(x, y), [[5], [5]]],
+  binaryCrossEntropyWithLogits: [([x]) => F.binaryCrossEntropyWithLogits(x, tensor([1, 0, 0, 1, 1, 0], [2, 3], { dtype: "float64" })), [[2, 3]]],
   padConstant: [([x]) => F.pad(x, [1, 2, 0, 1], "constant", 0.5), [[1, 1, 2, 3]]],
   padReflect: [([x]) => F.pad(x, [1, 1, 1, 1], "reflect"), [[1, 1, 3, 3]]],
   padReplicate: [([x]) => F.pad(x, [2, 0, 1, 0], "replicate"), [[1, 1, 2, 3]]],

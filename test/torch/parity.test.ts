@@ -69,6 +69,17 @@ describe("parity with PyTorch (rtol 1e-5)", () => {
     );
   }
 
+  test("binary_cross_entropy_with_logits", () =>
+    tidy(() => {
+      const c = cases.binary_cross_entropy_with_logits;
+      const logits = fromFixture(c.logits, { requiresGrad: true });
+      const loss = F.binaryCrossEntropyWithLogits(logits, fromFixture(c.target));
+      assertClose(loss, c.loss, 1e-5, 1e-6, "loss");
+      loss.backward();
+      assertClose(logits.grad!, c.gradLogits, 1e-5, 1e-6, "grad logits");
+    }),
+  );
+
   const makers: Record<string, (p: Tensor[], o: Record<string, unknown>) => Optimizer> = {
     optim_sgd_momentum_nesterov_wd: (p, o) => new SGD(p, o as unknown as ConstructorParameters<typeof SGD>[1]),
     optim_sgd_momentum_dampening: (p, o) => new SGD(p, o as unknown as ConstructorParameters<typeof SGD>[1]),
