@@ -18,7 +18,7 @@ for setting in "${settings[@]}"; do
   store=$(mktemp -d "$scratch/$setting-XXXX")
   format="$setting %C: wall %e s, user %U s, sys %S s, peak RSS %M KiB, load $(cut -d' ' -f1-3 /proc/loadavg)"
   /usr/bin/time -f "$format" -a -o "$scratch/times.txt" \
-    node bin/noiselab.js run table2 --store "$store" "${option[@]}"
+    node bin/noiselab.js run table2 --dataset fashion-mnist --store "$store" "${option[@]}"
   /usr/bin/time -f "$format" -a -o "$scratch/times.txt" \
     node bin/noiselab.js check smallcnn --steps 60 --batch 64 --perturb-ulp --trajectory --out "$store/check-ulp.json" "${option[@]}" || [ $? -eq 1 ]
 done

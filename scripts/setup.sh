@@ -12,6 +12,7 @@ packages=(
   python3-torch python3-numpy python3-torchvision  # independent references for fixtures and benchmarks
   python3-pil           # the image-resize reference (scripts/make_resize_fixtures.py)
   dataset-fashion-mnist # /usr/share/datasets/fashion-mnist, the main job's data
+  time                  # GNU time: wall time and peak RSS in bench/main-job.sh
 )
 missing=()
 for p in "${packages[@]}"; do
