@@ -68,9 +68,11 @@ export function migrate(db: Database.Database, path: string, create = true): voi
     }
   };
   // Reading first spares readers the write lock when the schema is current, as it nearly always is.
+  // Anything else is checked inside the transaction: outside it, the version and the table count are two
+  // reads, between which another process may commit a new store's schema.
   const current = db.pragma("user_version", { simple: true }) as number;
-  check(current);
   if (current === SCHEMA_VERSION) return;
+  if (current > SCHEMA_VERSION) check(current);
   db.transaction(() => {
     const version = db.pragma("user_version", { simple: true }) as number;
     check(version);

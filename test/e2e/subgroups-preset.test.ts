@@ -27,7 +27,7 @@ test("the subgroups preset, run small, reports numeric FPR and FNR std and ratio
   // The variants whose replicates differ have a non-zero std on the whole test set, hence a ratio.
   for (const variant of ["ALGO+IMPL", "ALGO"]) {
     const section = md.slice(md.indexOf(`### smallcnn / ${variant}\n`));
-    assert.match(section, new RegExp(`^Whole test set: accuracy std ${number}%, FPR std ${number}%, FNR std ${number}%\\.$`, "m"), variant);
+    assert.match(section, new RegExp(`^Positive class: class\\\\_1\\. Whole test set: accuracy std ${number}%, FPR std ${number}%, FNR std ${number}%\\.$`, "m"), variant);
     const rows = section.split("\n\n")[2].split("\n").slice(2).map((line) => line.split(" | ").map((cell) => cell.replace(/^\| |\s*\|$/g, "")));
     assert.deepEqual(rows.map((r) => r[0]), ["group=majority", "group=minority"], variant);
     for (const row of rows) {
