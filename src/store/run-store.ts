@@ -496,7 +496,7 @@ function openDatabase(path: string, create: boolean): Database.Database {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // Before anything that writes: a database that is not a store must be left as it is.
     migrate(db, path, create);
-    db.pragma("journal_mode = WAL");
+    enableWal(db);
     db.pragma("foreign_keys = ON");
     db.pragma("synchronous = NORMAL");
     return db;
@@ -507,6 +507,26 @@ function openDatabase(path: string, create: boolean): Database.Database {
 }
 
 const BUSY_TIMEOUT_MS = 5000;
+const BUSY_RETRY_MS = 20;
+
+/**
+ * Puts the store in WAL mode (a no-op once it is). The switch needs the only lock on the file, and
+ * SQLite refuses it at once, without its busy wait, when another process that opens a new store at
+ * the same moment holds the write lock for its migration (waiting could deadlock). So wait here,
+ * as the busy timeout would.
+ */
+function enableWal(db: Database.Database): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      db.pragma("journal_mode = WAL");
+      return;
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== "SQLITE_BUSY" || Date.now() > deadline) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, BUSY_RETRY_MS);
+    }
+  }
+}
 
 /**
  * An SQLite or file-system error as a one-line InputError naming the store; other errors as they are.
