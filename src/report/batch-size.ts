@@ -6,6 +6,7 @@ import type { Block } from "../document/blocks.js";
 import { MISSING } from "../document/blocks.js";
 import type { Chart } from "../document/charts.js";
 import { magnitudeScale } from "../document/charts.js";
+import { isRecord } from "../run-unit/unit.js";
 import { percent } from "./format.js";
 
 export interface BatchSizePoint {
@@ -17,8 +18,6 @@ export interface BatchSizePoint {
   churn: number | null;
   accuracyStd: number | null;
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** Each model label's batch size: its entry's `training.batchSize`, else the spec's `training.batchSize`. */
 function batchSizesOf(spec: unknown): Map<string, number> {
