@@ -3,6 +3,7 @@
 
 #include "context.h"
 #include "ops.h"
+#include "precision.h"
 #include "profiler.h"
 #include "tensor.h"
 
@@ -13,6 +14,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   noiselab::registerOps(env, exports);
   noiselab::registerContext(env, exports);
   noiselab::registerProfiler(env, exports);
+  noiselab::registerPrecision(env, exports);
   return exports;
 }
 

@@ -4,6 +4,7 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <ATen/Version.h>
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <torch/cuda.h>
 #include <torch/utils.h>
@@ -52,6 +53,9 @@ Napi::Value buildInfo(const Napi::CallbackInfo& info) {
   result.Set("hasFillUninitializedMemory", static_cast<bool>(NOISELAB_HAS_FILL_UNINITIALIZED_MEMORY));
   result.Set("config", at::show_config());
   result.Set("parallelInfo", at::get_parallel_info());
+  result.Set("onednnVersion", at::hasMKLDNN() ? at::get_mkldnn_version() : std::string());
+  result.Set("mklVersion", at::hasMKL() ? at::get_mkl_version() : std::string());
+  result.Set("openmpVersion", at::get_openmp_version());
   return result;
 }
 

@@ -74,6 +74,8 @@ c10::ScalarType toScalarType(const Napi::Value& v, const std::string& where) {
     case c10::ScalarType::Long:
     case c10::ScalarType::Float:
     case c10::ScalarType::Double:
+    case c10::ScalarType::Half:
+    case c10::ScalarType::BFloat16:
     case c10::ScalarType::Bool: return type;
     default: throwArgumentError(where + ": dtype " + c10::toString(type) + " is not supported by noiselab");
   }

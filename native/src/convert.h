@@ -27,7 +27,7 @@ Napi::Array toArray(const Napi::Value& v, const std::string& where);
 std::vector<int64_t> toShape(const Napi::Value& v, const std::string& where);
 
 // Enum codes, checked against the enum's range and what noiselab supports:
-// its six dtypes and the strided layout.
+// its eight dtypes and the strided layout.
 c10::ScalarType toScalarType(const Napi::Value& v, const std::string& where);
 c10::Layout toLayout(const Napi::Value& v, const std::string& where);
 c10::MemoryFormat toMemoryFormat(const Napi::Value& v, const std::string& where);

@@ -1,5 +1,8 @@
-/** The dtypes noiselab tensors support, named as in PyTorch (without the `torch.` prefix). */
-export type DType = "float32" | "float64" | "int64" | "int32" | "uint8" | "bool";
+/**
+ * The dtypes noiselab tensors support, named as in PyTorch (without the `torch.` prefix).
+ * bfloat16 and float16 arise under autocast; their `data()` is the raw 16-bit patterns.
+ */
+export type DType = "float32" | "float64" | "bfloat16" | "float16" | "int64" | "int32" | "uint8" | "bool";
 
 export type TypedArrayOf<D extends DType> = D extends "float32"
   ? Float32Array
@@ -15,7 +18,7 @@ export type AnyTypedArray = Float32Array | Float64Array | BigInt64Array | Int32A
 
 // at::ScalarType codes; stable across libtorch versions. The native layer accepts
 // exactly these (native/src/convert.cc).
-const codes: Record<DType, number> = { uint8: 0, int32: 3, int64: 4, float32: 6, float64: 7, bool: 11 };
+const codes: Record<DType, number> = { uint8: 0, int32: 3, int64: 4, float16: 5, float32: 6, float64: 7, bool: 11, bfloat16: 15 };
 const names = new Map<number, DType>(Object.entries(codes).map(([name, code]) => [code, name as DType]));
 
 export function dtypeCode(dtype: DType): number {
@@ -31,7 +34,7 @@ export function dtypeFromCode(code: number): DType {
 }
 
 export function isFloatingPoint(dtype: DType): boolean {
-  return dtype === "float32" || dtype === "float64";
+  return dtype === "float32" || dtype === "float64" || dtype === "bfloat16" || dtype === "float16";
 }
 
 /** Views `buffer` as the typed array that holds elements of `dtype`. */
@@ -41,6 +44,8 @@ export function typedArrayFor<D extends DType>(dtype: D, buffer: ArrayBuffer): T
     case "float64": return new Float64Array(buffer) as TypedArrayOf<D>;
     case "int64": return new BigInt64Array(buffer) as TypedArrayOf<D>;
     case "int32": return new Int32Array(buffer) as TypedArrayOf<D>;
+    case "bfloat16":
+    case "float16": return new Uint16Array(buffer) as unknown as TypedArrayOf<D>;
     default: return new Uint8Array(buffer) as TypedArrayOf<D>;
   }
 }

@@ -23,6 +23,8 @@ export {
   captureWarnings,
 } from "./context.js";
 export type { BuildInfo, DeterminismFlags } from "./context.js";
+export { autocast, isAutocastEnabled, onednnEnabled, setOnednnEnabled } from "./precision.js";
+export type { AutocastDtype } from "./precision.js";
 export { saveSafetensors, loadSafetensors } from "./serialization.js";
 export { startProfiling, stopProfiling, profile, summarizeEvents } from "./profiler.js";
 export type { OperatorProfile, Profile, ProfileOptions, ProfilerEvent } from "./profiler.js";

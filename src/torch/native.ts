@@ -18,6 +18,17 @@ export interface BuildInfo {
   config: string;
   /** Thread pools and their sizes (`at::get_parallel_info()`). */
   parallelInfo: string;
+  /** oneDNN's version ("" when libtorch was built without it). */
+  onednnVersion: string;
+  /** MKL's version ("" without MKL). */
+  mklVersion: string;
+  openmpVersion: string;
+}
+
+/** Autocast's state for one device type; `dtype` is an at::ScalarType code. */
+export interface AutocastState {
+  enabled: boolean;
+  dtype: number;
 }
 
 export interface DeterminismFlags {
@@ -78,6 +89,11 @@ export interface NativeBinding {
   startProfiling(cuda: boolean): void;
   stopProfiling(): ProfilerEvent[];
   captureWarnings<T>(fn: () => T): { result: T; warnings: string[] };
+  enterAutocast(device: string, dtype: number): AutocastState;
+  exitAutocast(device: string, previous: AutocastState): void;
+  autocastState(device: string): AutocastState;
+  onednnEnabled(): boolean;
+  setOnednnEnabled(enabled: boolean): boolean;
 }
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../../..");

@@ -6,7 +6,7 @@ import { tensor } from "./creation.js";
 import type { AnyTypedArray, DType } from "./dtype.js";
 import type { Tensor } from "./tensor.js";
 
-const toFile: Record<DType, SafetensorsDtype> = { float32: "F32", float64: "F64", int64: "I64", int32: "I32", uint8: "U8", bool: "BOOL" };
+const toFile: Record<DType, SafetensorsDtype> = { float32: "F32", float64: "F64", bfloat16: "BF16", float16: "F16", int64: "I64", int32: "I32", uint8: "U8", bool: "BOOL" };
 const fromFile: Partial<Record<SafetensorsDtype, DType>> = { F32: "float32", F64: "float64", I64: "int64", I32: "int32", U8: "uint8", BOOL: "bool", F16: "float32", BF16: "float32" };
 
 /** Writes named tensors (e.g. a module's state dict) atomically, in order. */
