@@ -13,6 +13,7 @@ import type { ExperimentSpec } from "../experiment/spec.js";
 import { MAX_REPLICATES, parseSpec, readSpecFile } from "../experiment/spec.js";
 import { MODEL_NAMES } from "../models/names.js";
 import { ALLOCATOR_HELP, parseAllocator } from "../environment/allocator.js";
+import { MAX_THREADS } from "../environment/config.js";
 import { LocalPoolExecutor, RunInterruptedError } from "../runner/executor.js";
 import { ProgressBar } from "../runner/progress.js";
 import { ExperimentConflictError, RunStore } from "../store/run-store.js";
@@ -20,7 +21,7 @@ import { choiceOption, helpText, intOption, parseArgs } from "./args.js";
 import type { Command } from "./command.js";
 import { nearest } from "./suggest.js";
 
-/** Most worker processes, and threads per worker, that `run` accepts. */
+/** Most worker processes that `run` accepts. */
 const MAX_PROCESSES = 1024;
 
 const options = {
@@ -30,10 +31,10 @@ const options = {
   dataset: { type: "string", valueName: "KIND[:DIR]", description: "fashion-mnist[:DIR], mnist:DIR, cifar10:DIR, cifar100:DIR or image-folder:DIR (synthetic data: use a spec file)" },
   "train-subset": { type: "string", valueName: "N", description: "class-stratified subset of the training set" },
   "test-subset": { type: "string", valueName: "N", description: "class-stratified subset of the test set" },
-  device: { type: "string", valueName: "DEVICE", description: "cpu, cuda or cuda:N (default: the spec's, cpu)" },
+  device: { type: "string", valueName: "DEVICE", description: "cpu, cuda or cuda:N: the device of every environment (default: the spec's, cpu); part of each run's identity" },
   store: { type: "string", valueName: "DIR", description: "store directory (default ./runs)" },
-  processes: { type: "string", valueName: "P", description: "worker processes (default: keep every core busy)" },
-  threads: { type: "string", valueName: "T", description: "intra-op threads per worker" },
+  processes: { type: "string", valueName: "P", description: "worker processes (default: cores ÷ threads per run)" },
+  threads: { type: "string", valueName: "T", description: "intra-op threads of every environment (default: the spec's, 1); part of each run's identity" },
   name: { type: "string", valueName: "NAME", description: "experiment name in the store (default: the spec's); a new name keeps a changed spec apart" },
   "dry-run": { type: "boolean", description: "print the resolved spec and the planned runs, then stop; writes nothing" },
   "print-spec": { type: "boolean", description: "print the resolved spec as YAML (save, edit and run it as a spec file), then stop" },
@@ -42,7 +43,7 @@ const options = {
 
 const usage = "noiselab run <spec.yaml|preset> [options]";
 const summary = [
-  "Trains every model × variant × replicate of an experiment, one run per worker process, and stores the",
+  "Trains every model × variant × environment × replicate of an experiment, one run per worker process, and stores the",
   "results. Completed runs are skipped, failed or interrupted ones are redone: run again to resume.",
   "",
   "presets:",
@@ -81,12 +82,17 @@ export function specYaml(spec: ExperimentSpec): string {
   return `# noiselab experiment spec (docs/experiments.md); run it with: noiselab run FILE\n${toYaml(spec, { aliasDuplicateObjects: false })}`;
 }
 
+function shape(spec: ExperimentSpec): string {
+  const environments = spec.environments.length > 1 ? ` × ${spec.environments.length} environments` : "";
+  return `${spec.models.length} model(s) × ${spec.variants.length} variant(s)${environments} × ${spec.replicates} replicate(s)`;
+}
+
 function planText(spec: ExperimentSpec, runs: readonly PlannedRun[]): string {
   const width = Math.max(...runs.map((r) => r.label.length));
   return [
     "spec (resolved):",
     ...toYaml(spec, { aliasDuplicateObjects: false }).trimEnd().split("\n").map((line) => `  ${line}`),
-    `runs (${runs.length}: ${spec.models.length} model(s) × ${spec.variants.length} variant(s) × ${spec.replicates} replicate(s)):`,
+    `runs (${runs.length}: ${shape(spec)}):`,
     ...runs.map((r) => `  ${r.label.padEnd(width)}  ${r.key}`),
   ].join("\n");
 }
@@ -98,11 +104,13 @@ function planText(spec: ExperimentSpec, runs: readonly PlannedRun[]): string {
 async function checkRunnable(spec: ExperimentSpec): Promise<void> {
   const { checkDevice, tidy } = await import("../torch/index.js");
   const { createModelForDataset } = await import("../train/model.js");
-  try {
-    checkDevice(spec.training.device);
-  } catch (err) {
-    throw new InputError(`training.device: ${(err as Error).message}`);
-  }
+  spec.environments.forEach((environment, i) => {
+    try {
+      checkDevice(environment.device);
+    } catch (err) {
+      throw new InputError(`environments[${i}].device: ${(err as Error).message}`);
+    }
+  });
   const splits = openDataset(spec.dataset);
   for (const model of spec.models) {
     try {
@@ -124,7 +132,7 @@ export const runCommand: Command = {
     const o = args.options;
     // Every argument is checked before anything is written.
     const processes = o.processes === undefined ? undefined : intOption(o.processes, "processes", 0, 1, MAX_PROCESSES);
-    const threadsPerProcess = o.threads === undefined ? undefined : intOption(o.threads, "threads", 0, 1, MAX_PROCESSES);
+    const threads = o.threads === undefined ? undefined : intOption(o.threads, "threads", 0, 1, MAX_THREADS);
     const allocator = parseAllocator(o.allocator);
     const trainSubset = o["train-subset"] === undefined ? undefined : intOption(o["train-subset"], "train-subset", 0, 1);
     const testSubset = o["test-subset"] === undefined ? undefined : intOption(o["test-subset"], "test-subset", 0, 1);
@@ -134,6 +142,7 @@ export const runCommand: Command = {
       epochs: o.epochs === undefined ? undefined : intOption(o.epochs, "epochs", 0, 1),
       dataset: datasetOverride(o.dataset, trainSubset, testSubset),
       device: o.device,
+      threads,
       trainSubset,
       testSubset,
       name: o.name,
@@ -161,11 +170,10 @@ export const runCommand: Command = {
       const executor = new LocalPoolExecutor({
         workerScript: fileURLToPath(new URL("../train/worker.js", import.meta.url)),
         processes,
-        threadsPerProcess,
         allocator,
         onProgress: bar.update,
       });
-      console.error(`noiselab run: experiment "${spec.name}", ${runs.length} runs (${spec.models.length} model(s) × ${spec.variants.length} variant(s) × ${spec.replicates} replicate(s)), store ${storeDir}`);
+      console.error(`noiselab run: experiment "${spec.name}", ${runs.length} runs (${shape(spec)}), store ${storeDir}`);
       let result;
       try {
         result = await executor.run(runs, store);

@@ -11,10 +11,21 @@ import type { WeightReplicate } from "../metrics/weights.js";
 import type { RunStore } from "../store/run-store.js";
 import type { EpochRecord } from "../train/train.js";
 import { InputError } from "../errors.js";
+import { FINGERPRINT_FILE, readFingerprint } from "../environment/fingerprint.js";
 import { planRuns } from "./plan.js";
 import type { ExperimentResults, FailedRun, ReplicateRun, VariantGroup } from "./results.js";
 import type { ExperimentSpec } from "./spec.js";
 import { parseSpec } from "./spec.js";
+
+/** The toolchain of runs whose worker wrote no fingerprint.json. */
+export const UNKNOWN_TOOLCHAIN = "unknown";
+
+interface CompletedRun {
+  run: ReplicateRun;
+  prediction: Int32Array;
+  score: Float32Array;
+  weights: WeightReplicate;
+}
 
 function readJson<T>(path: string): T {
   try {
@@ -65,63 +76,89 @@ export function collectResults(store: RunStore, name: string, options: { attribu
   const groups: VariantGroup[] = [];
   let classNames: string[] = [];
   let multiLabel = false;
+  let numClasses = 0;
   for (const model of spec.models) {
     for (const variant of spec.variants) {
-      const members = planned.filter((r) => r.model === model.label && r.variant === variant);
-      const runs: ReplicateRun[] = [];
-      const failed: FailedRun[] = [];
-      const predictions: Int32Array[] = [];
-      const scores: Float32Array[] = [];
-      const weights: WeightReplicate[] = [];
-      let labels: Int32Array = new Int32Array(0);
-      let numClasses = 0;
-      let attributes: Attributes | undefined;
-      for (const member of members) {
-        const record = store.getRun(member.key);
-        if (record?.status === "failed") failed.push({ key: member.key, label: member.label, error: record.error ?? "unknown error" });
-        if (record?.status !== "done") continue;
-        const path = (file: string) => store.artifactPath(member.key, file);
-        const result = readJson<{ metrics: Record<string, number | string>; metadata: Record<string, unknown> }>(path("result.json"));
-        const probabilities = readNpy(path(`probabilities-e${epoch}.npy`));
-        const predicted = readNpy(path(`predictions-e${epoch}.npy`));
-        let column: { outputs: number; k: number } | null = null;
-        if (predicted.shape.length === 2) {
-          // Multi-label: the report analyses one output (CelebA's target, or `attribute`) as a binary task.
-          multiLabel = true;
-          column = { outputs: predicted.shape[1], k: analysedOutput(result.metadata, options.attribute) };
-          const binary = binaryTaskOf(predicted.data as Int32Array, probabilities.data as Float32Array, column.outputs, column.k);
-          numClasses = 2;
-          predictions.push(binary.predictions);
-          scores.push(binary.scores);
-          const outputName = (result.metadata.outputNames as string[])[column.k];
-          classNames = [`not ${outputName}`, outputName];
-        } else {
-          numClasses = probabilities.shape[1];
-          predictions.push(predicted.data as Int32Array);
-          scores.push(probabilities.data as Float32Array);
+      for (const environment of spec.environments) {
+        const members = planned.filter((r) => r.model === model.label && r.variant === variant && r.environment === environment.name);
+        const failed: FailedRun[] = [];
+        const completed: CompletedRun[] = [];
+        let labels: Int32Array = new Int32Array(0);
+        let attributes: Attributes | undefined;
+        for (const member of members) {
+          const record = store.getRun(member.key);
+          if (record?.status === "failed") failed.push({ key: member.key, label: member.label, error: record.error ?? "unknown error" });
+          if (record?.status !== "done") continue;
+          const path = (file: string) => store.artifactPath(member.key, file);
+          const result = readJson<{ metrics: Record<string, number | string>; metadata: Record<string, unknown> }>(path("result.json"));
+          const probabilities = readNpy(path(`probabilities-e${epoch}.npy`));
+          const predicted = readNpy(path(`predictions-e${epoch}.npy`));
+          let column: { outputs: number; k: number } | null = null;
+          let prediction: Int32Array;
+          let score: Float32Array;
+          if (predicted.shape.length === 2) {
+            // Multi-label: the report analyses one output (CelebA's target, or `attribute`) as a binary task.
+            multiLabel = true;
+            column = { outputs: predicted.shape[1], k: analysedOutput(result.metadata, options.attribute) };
+            const binary = binaryTaskOf(predicted.data as Int32Array, probabilities.data as Float32Array, column.outputs, column.k);
+            numClasses = 2;
+            prediction = binary.predictions;
+            score = binary.scores;
+            const outputName = (result.metadata.outputNames as string[])[column.k];
+            classNames = [`not ${outputName}`, outputName];
+          } else {
+            numClasses = probabilities.shape[1];
+            prediction = predicted.data as Int32Array;
+            score = probabilities.data as Float32Array;
+          }
+          // Every run of the experiment evaluates the same test set: read its labels and groups once.
+          if (labels.length === 0) {
+            labels = column === null ? (readNpy(path("test-labels.npy")).data as Int32Array) : targetColumn(readNpy(path("test-targets.npy")).data as Uint8Array, column.outputs, column.k);
+            attributes = readAttributes(path("test-groups.csv"));
+          }
+          const file = readSafetensors(path("weights.safetensors"));
+          if (!multiLabel) classNames = (result.metadata.classNames as string[] | undefined) ?? classNames;
+          const fingerprint = readFingerprint(path(FINGERPRINT_FILE));
+          completed.push({
+            run: {
+              key: member.key,
+              label: member.label,
+              replicate: member.replicate,
+              testAccuracy: Number(result.metrics.testAccuracy),
+              weightsHash: String(result.metrics.weightsHash),
+              wallSeconds: Number(result.metrics.wallSeconds),
+              curve: readJson<EpochRecord[]>(path("curve.json")),
+              metadata: result.metadata,
+              fingerprint,
+              toolchain: fingerprint?.toolchain ?? UNKNOWN_TOOLCHAIN,
+            },
+            prediction,
+            score,
+            weights: { tensors: Object.fromEntries(Object.entries(file.tensors).map(([n, t]) => [n, { shape: t.shape, data: t.data }])) },
+          });
         }
-        // Every run of the experiment evaluates the same test set: read its labels and groups once.
-        if (labels.length === 0) {
-          labels = column === null ? (readNpy(path("test-labels.npy")).data as Int32Array) : targetColumn(readNpy(path("test-targets.npy")).data as Uint8Array, column.outputs, column.k);
-          attributes = readAttributes(path("test-groups.csv"));
-        }
-        const file = readSafetensors(path("weights.safetensors"));
-        weights.push({ tensors: Object.fromEntries(Object.entries(file.tensors).map(([n, t]) => [n, { shape: t.shape, data: t.data }])) });
-        if (!multiLabel) classNames = (result.metadata.classNames as string[] | undefined) ?? classNames;
-        runs.push({
-          key: member.key,
-          label: member.label,
-          replicate: member.replicate,
-          testAccuracy: Number(result.metrics.testAccuracy),
-          weightsHash: String(result.metrics.weightsHash),
-          wallSeconds: Number(result.metrics.wallSeconds),
-          curve: readJson<EpochRecord[]>(path("curve.json")),
-          metadata: result.metadata,
+        // Runs of one config made with different toolchains are never replicates of each other: a group per toolchain.
+        const toolchains = [...new Set(completed.map((c) => c.run.toolchain))];
+        if (toolchains.length === 0) toolchains.push(UNKNOWN_TOOLCHAIN);
+        toolchains.forEach((toolchain, i) => {
+          const mine = completed.filter((c) => c.run.toolchain === toolchain);
+          const set: ReplicateSet = { labels, predictions: mine.map((c) => c.prediction), scores: mine.map((c) => c.score), numClasses: mine.length > 0 ? numClasses : 0 };
+          groups.push({
+            model: model.label,
+            variant,
+            environment: i === 0 ? environment.name : `${environment.name}@${toolchain.slice(0, 8)}`,
+            toolchain,
+            // The noise setting the plan gave these runs: only the sources that act in their config are free.
+            noise: members[0].config.noise,
+            replicatesPlanned: i === 0 ? members.length - (completed.length - mine.length) : mine.length,
+            runs: mine.map((c) => c.run),
+            failed: i === 0 ? failed : [],
+            set,
+            weights: mine.map((c) => c.weights),
+            attributes,
+          });
         });
       }
-      const set: ReplicateSet = { labels, predictions, scores, numClasses };
-      // The noise setting the plan gave these runs: only the sources that act in their config are free.
-      groups.push({ model: model.label, variant, noise: members[0].config.noise, replicatesPlanned: members.length, runs, failed, set, weights, attributes });
     }
   }
   if (options.attribute !== undefined && !multiLabel) throw new InputError(`--attribute: experiment "${name}" has no multi-label runs (only CelebA trains several attributes)`);

@@ -1,5 +1,6 @@
 // Expands an experiment into self-contained run units, one per
-// model × variant × replicate, each keyed by the hash of its full config.
+// model × variant × environment × replicate, each keyed by the hash of its
+// full config (the environment included).
 import type { RunUnit } from "../run-unit/unit.js";
 import { contentHash } from "../run-unit/hash.js";
 import { STOCHASTIC_LAYER_MODELS } from "../models/names.js";
@@ -11,11 +12,14 @@ export interface PlannedRun extends RunUnit {
   config: RunConfig;
   model: string;
   variant: string;
+  /** The environment's name in the spec. */
+  environment: string;
   replicate: number;
 }
 
-export function runLabel(model: string, variant: string, replicate: number): string {
-  return `${model}/${variant}/r${replicate}`;
+/** `model/variant/rN`, or `model/variant/environment/rN` when the spec has several environments. */
+export function runLabel(model: string, variant: string, replicate: number, environment?: string): string {
+  return environment === undefined ? `${model}/${variant}/r${replicate}` : `${model}/${variant}/${environment}/r${replicate}`;
 }
 
 export function planRuns(spec: ExperimentSpec): PlannedRun[] {
@@ -26,20 +30,26 @@ export function planRuns(spec: ExperimentSpec): PlannedRun[] {
     for (const variant of spec.variants) {
       // Only the sources that act in this config are free (no augmentation without augment, no dropout without dropout layers).
       const noise = actingNoise(parseVariant(variant), { augment: training.augment, stochasticLayers });
-      for (let replicate = 0; replicate < spec.replicates; replicate++) {
-        const config: RunConfig = {
-          dataset: spec.dataset,
-          model: { name: model.name, options: model.options },
-          training,
-          variant,
-          noise,
-          masterSeed: spec.seed,
-          // Part of the identity even where every source is fixed: CONTROL replicates are
-          // separate runs whose bitwise agreement is what the control check tests.
-          replicate,
-          seeds: seedsForReplicate(spec.seed, noise, replicate),
-        };
-        runs.push({ key: contentHash(config), experiment: spec.name, label: runLabel(model.label, variant, replicate), config, model: model.label, variant, replicate });
+      for (const environment of spec.environments) {
+        const labelled = spec.environments.length > 1 ? environment.name : undefined;
+        for (let replicate = 0; replicate < spec.replicates; replicate++) {
+          const config: RunConfig = {
+            dataset: spec.dataset,
+            model: { name: model.name, options: model.options },
+            training,
+            environment,
+            variant,
+            noise,
+            masterSeed: spec.seed,
+            // Part of the identity even where every source is fixed: CONTROL replicates are
+            // separate runs whose bitwise agreement is what the control check tests.
+            replicate,
+            // The same seeds in every environment: same-seed runs of two environments form pairs.
+            seeds: seedsForReplicate(spec.seed, noise, replicate),
+          };
+          const label = runLabel(model.label, variant, replicate, labelled);
+          runs.push({ key: contentHash(config), experiment: spec.name, label, config, model: model.label, variant, environment: environment.name, replicate });
+        }
       }
     }
   }

@@ -4,6 +4,7 @@
 // same recipe, networks and augmentation, only shorter: fewer epochs (the
 // first epochs of the paper's schedule), fewer examples, fewer replicates.
 import type { DatasetSpec } from "../data/index.js";
+import { DEFAULT_ENVIRONMENT } from "../environment/config.js";
 import { InputError } from "../errors.js";
 import { PAPER_VARIANTS } from "../noise/index.js";
 import type { TrainingConfig } from "../train/config.js";
@@ -38,7 +39,7 @@ interface Recipe {
   training: Omit<TrainingConfig, "epochs">;
 }
 
-const base = { evalEpochs: [] as number[], labelSmoothing: 0, device: "cpu" };
+const base = { evalEpochs: [] as number[], labelSmoothing: 0 };
 
 /** CIFAR-10/100, every network: 200 epochs, batch 128, Adam 4e-4 ×0.1 every 50 epochs, random crop and flip. */
 const CIFAR: Recipe = {
@@ -74,7 +75,7 @@ const model = (name: string, label = name, options: Record<string, unknown> = {}
 
 /** The four variants of the paper for `models`, 10 replicates at the full scale. */
 function paperVariants(name: string, models: ModelEntry[], s: ScaleSettings, recipe = CIFAR, dataset = cifar10(s), paperReplicates = 10): ExperimentSpec {
-  return { name, dataset, models, variants: [...PAPER_VARIANTS], replicates: replicates(paperReplicates, s), seed: 0, training: training(recipe, s) };
+  return { name, dataset, models, variants: [...PAPER_VARIANTS], replicates: replicates(paperReplicates, s), seed: 0, training: training(recipe, s), environments: [{ ...DEFAULT_ENVIRONMENT }] };
 }
 
 /** Batch sizes of the data-order experiment, up to one batch holding the whole training set. */
@@ -124,7 +125,7 @@ export const PRESETS: Record<string, Preset> = {
     build: (s) => {
       const trainSize = s.trainSubset ?? 50000;
       const models = dataOrderBatchSizes(trainSize).map((batchSize) => ({ ...model("smallcnn", `smallcnn-b${batchSize}`), training: { batchSize } }));
-      return { name: "data-order", dataset: cifar10(s), models, variants: ["only:shuffle"], replicates: replicates(10, s), seed: 0, training: training(CIFAR, s) };
+      return { name: "data-order", dataset: cifar10(s), models, variants: ["only:shuffle"], replicates: replicates(10, s), seed: 0, training: training(CIFAR, s), environments: [{ ...DEFAULT_ENVIRONMENT }] };
     },
   },
   celeba: {
@@ -140,7 +141,10 @@ export interface PresetOverrides {
   replicates?: number;
   epochs?: number;
   dataset?: DatasetSpec;
+  /** Device of every environment. */
   device?: string;
+  /** Intra-op threads of every environment. */
+  threads?: number;
 }
 
 /** The spec of a preset at a scale, with command-line overrides applied. */
@@ -158,9 +162,10 @@ export function applyOverrides(spec: ExperimentSpec, overrides: PresetOverrides)
     training.epochs = overrides.epochs;
     training.evalEpochs = training.evalEpochs.filter((e) => e <= overrides.epochs!);
   }
-  if (overrides.device !== undefined) training.device = overrides.device;
+  const environments = spec.environments.map((e) => ({ ...e, device: overrides.device ?? e.device, threads: overrides.threads ?? e.threads }));
   return {
     ...spec,
+    environments,
     replicates: overrides.replicates ?? spec.replicates,
     // Another dataset keeps the spec's subset sizes unless the override sets its own.
     dataset: overrides.dataset === undefined ? spec.dataset : { ...overrides.dataset, trainSubset: overrides.dataset.trainSubset ?? spec.dataset.trainSubset, testSubset: overrides.dataset.testSubset ?? spec.dataset.testSubset },

@@ -3,6 +3,8 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import type { DatasetSpec } from "../data/index.js";
 import { DATASET_KINDS } from "../data/index.js";
+import type { EnvironmentConfig } from "../environment/config.js";
+import { readEnvironments } from "../environment/config.js";
 import { InputError } from "../errors.js";
 import { MODEL_NAMES } from "../models/names.js";
 import { parseVariant } from "../noise/index.js";
@@ -36,6 +38,8 @@ export interface ExperimentSpec {
   /** Master seed from which every source's seed is derived (docs/experiments.md). */
   seed: number;
   training: TrainingConfig;
+  /** The tool chains every model × variant trains in (default: one, `cpu`; docs/experiments.md). */
+  environments: EnvironmentConfig[];
   /** Epoch whose predictions the report analyses; defaults to the last. */
   reportEpoch?: number;
 }
@@ -53,7 +57,6 @@ export function defaultTraining(epochs: number): TrainingConfig {
     augment: false,
     evalEpochs: [],
     labelSmoothing: 0,
-    device: "cpu",
   };
 }
 
@@ -130,7 +133,9 @@ function readOptimizer(v: Validator, value: unknown, path: string): OptimizerCon
 }
 
 function readTraining(v: Validator, value: unknown, path: string): TrainingConfig {
-  const record = v.object(value, path, ["epochs", "batchSize", "optimizer", "augment", "evalEpochs", "labelSmoothing", "device"]);
+  const record = v.object(value, path);
+  if (record.device !== undefined) v.fail(join(path, "device"), "has moved to environments[].device (docs/experiments.md, Environments)");
+  v.object(record, path, ["epochs", "batchSize", "optimizer", "augment", "evalEpochs", "labelSmoothing"]);
   const defaults = defaultTraining(1);
   const training: TrainingConfig = {
     epochs: v.required(record, "epochs", path, (x, p) => v.integer(x, p, 1)),
@@ -139,9 +144,7 @@ function readTraining(v: Validator, value: unknown, path: string): TrainingConfi
     augment: v.optional(record, "augment", path, (x, p) => v.boolean(x, p), defaults.augment),
     evalEpochs: v.optional(record, "evalEpochs", path, (x, p) => v.array(x, p, (e, q) => v.integer(e, q, 1)), []),
     labelSmoothing: v.optional(record, "labelSmoothing", path, (x, p) => v.number(x, p, 0, 1), 0),
-    device: v.optional(record, "device", path, (x, p) => v.string(x, p), "cpu"),
   };
-  if (!/^(cpu|cuda(:\d+)?)$/.test(training.device)) v.fail(join(path, "device"), `must be cpu, cuda or cuda:N, got "${training.device}"`);
   training.evalEpochs.forEach((e, i) => {
     if (e > training.epochs) v.fail(`${join(path, "evalEpochs")}[${i}]`, `epoch ${e} is after the last epoch (${training.epochs})`);
   });
@@ -151,7 +154,7 @@ function readTraining(v: Validator, value: unknown, path: string): TrainingConfi
 /** Validates a parsed spec; errors name `source` and the path of the bad field. */
 export function parseSpec(value: unknown, source: string): ExperimentSpec {
   const v = new Validator(source);
-  const record = v.object(value, "", ["name", "dataset", "models", "variants", "replicates", "seed", "training", "reportEpoch"]);
+  const record = v.object(value, "", ["name", "dataset", "models", "variants", "replicates", "seed", "training", "environments", "reportEpoch"]);
   const spec: ExperimentSpec = {
     name: v.required(record, "name", "", (x, p) => v.string(x, p)),
     dataset: v.required(record, "dataset", "", (x, p) => readDataset(v, x, p)),
@@ -170,13 +173,14 @@ export function parseSpec(value: unknown, source: string): ExperimentSpec {
     replicates: v.required(record, "replicates", "", (x, p) => v.integer(x, p, 1, MAX_REPLICATES)),
     seed: v.optional(record, "seed", "", (x, p) => v.integer(x, p, 0), 0),
     training: v.required(record, "training", "", (x, p) => readTraining(v, x, p)),
+    environments: readEnvironments(v, record.environments, "environments"),
   };
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(spec.name)) v.fail("name", "may contain only letters, digits, '.', '_' and '-'");
   spec.variants.forEach((variant, i) => {
     if (spec.variants.indexOf(variant) !== i) v.fail(`variants[${i}]`, `"${variant}" is listed twice`);
   });
-  const total = spec.models.length * spec.variants.length * spec.replicates;
-  if (total > MAX_RUNS) v.fail("replicates", `${total} runs (models × variants × replicates) is more than ${MAX_RUNS}`);
+  const total = spec.models.length * spec.variants.length * spec.environments.length * spec.replicates;
+  if (total > MAX_RUNS) v.fail("replicates", `${total} runs (models × variants × environments × replicates) is more than ${MAX_RUNS}`);
   const labels = spec.models.map((m) => m.label);
   labels.forEach((l, i) => {
     if (labels.indexOf(l) !== i) v.fail(`models[${i}].label`, `"${l}" is used twice; give each model entry a distinct label`);

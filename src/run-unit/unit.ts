@@ -18,7 +18,7 @@ export interface RunUnit {
 
 /** What the parent writes to `<stagingDir>/unit.json` before starting the worker. */
 export interface WorkerInput extends RunUnit {
-  /** Threads the worker should use; also in env `NOISELAB_THREADS`. Not part of the key. */
+  /** Threads the worker uses: its config's `environment.threads` (1 without one); also in env `NOISELAB_THREADS`. */
   threads: number;
 }
 

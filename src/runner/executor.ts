@@ -9,7 +9,7 @@ import type { RunStore, RunTiming } from "../store/run-store.js";
 import { contentHash } from "../run-unit/hash.js";
 import type { AllocatorName } from "../environment/allocator.js";
 import { allocatorEnv, defaultAllocator } from "../environment/allocator.js";
-import { resolveParallelism } from "./parallelism.js";
+import { resolveProcesses, unitThreads } from "./parallelism.js";
 import type { ProgressSnapshot, RunningUnit } from "./progress.js";
 import type { RunUnit, WorkerInput } from "../run-unit/unit.js";
 import { isRecord, readWorkerError, readWorkerResult, STDERR_LOG, STDOUT_LOG, UNIT_FILE, WorkerResultError } from "../run-unit/unit.js";
@@ -67,9 +67,11 @@ export class RunInterruptedError extends Error {
 export interface LocalPoolExecutorOptions {
   /** Script run as `node <workerScript> <stagingDir>` for each unit. */
   workerScript: string;
-  /** Default: from defaultParallelism over the runs still to do. */
+  /**
+   * Default: floor(cores / the most threads a pending unit asks for), at most the runs still to do.
+   * Each worker uses exactly its unit's threads (`config.environment.threads`).
+   */
   processes?: number;
-  threadsPerProcess?: number;
   /** Memory allocator of the workers (default: defaultAllocator()). */
   allocator?: AllocatorName;
   /** Extra environment for workers, over this process's. */
@@ -115,11 +117,9 @@ export class LocalPoolExecutor implements Executor {
       }
       pending.push(group);
     }
-    const parallelism = resolveParallelism(
-      { processes: this.options.processes, threadsPerProcess: this.options.threadsPerProcess },
-      pending.length,
-    );
-    const batch = new PoolBatch(store, workerScript, this.options, parallelism.processes, parallelism.threadsPerProcess, summary, pending, groups.length);
+    const threads = Math.max(1, ...pending.map(([unit]) => unitThreads(unit.config)));
+    const processes = resolveProcesses(this.options.processes, threads, pending.length);
+    const batch = new PoolBatch(store, workerScript, this.options, processes, summary, pending, groups.length);
     return batch.execute();
   }
 }
@@ -170,7 +170,6 @@ class PoolBatch {
     private readonly workerScript: string,
     private readonly options: LocalPoolExecutorOptions,
     private readonly processes: number,
-    private readonly threads: number,
     private readonly summary: RunSummary,
     private readonly queue: RunUnit[][],
     private readonly total: number,
@@ -227,7 +226,7 @@ class PoolBatch {
   private async runUnit(group: RunUnit[]): Promise<void> {
     const [unit, ...sameRun] = group;
     const staging = this.store.createStaging(unit.key);
-    const input: WorkerInput = { ...unit, threads: this.threads };
+    const input: WorkerInput = { ...unit, threads: unitThreads(unit.config) };
     writeFileSync(join(staging, UNIT_FILE), `${JSON.stringify(input, null, 2)}\n`);
     const startedAt = new Date();
     const t0 = performance.now();
@@ -279,7 +278,7 @@ class PoolBatch {
   }
 
   private spawnWorker(unit: RunUnit, staging: string): Promise<WorkerExit> {
-    const threads = String(this.threads);
+    const threads = String(unitThreads(unit.config));
     const child = spawn(process.execPath, ["--import", GUARD_URL, this.workerScript, staging], {
       env: { ...allocatorEnv(this.options.allocator ?? defaultAllocator()), OMP_NUM_THREADS: threads, ...this.options.env, NOISELAB_THREADS: threads, [PARENT_PID_ENV]: String(process.pid) },
       stdio: ["ignore", "pipe", "pipe"],

@@ -1,39 +1,26 @@
 import { availableParallelism } from "node:os";
 import { InputError } from "../errors.js";
-
-export interface Parallelism {
-  processes: number;
-  threadsPerProcess: number;
-}
+import { isRecord } from "../run-unit/unit.js";
 
 /**
- * Keep every core busy: one process per core, each single-threaded, because independent
- * runs scale better than intra-op threads on the small models of the paper. When there are
- * fewer runs than cores, the spare cores go to the runs as threads.
+ * Worker processes at a time, by default as many as fit on the cores: floor(cores / threads),
+ * at least 1, and no more than there are runs. A run's thread count is part of its environment
+ * (and so of its identity): spare cores never become extra threads, because more threads can
+ * change a run's numerics (issue 11: a resumed CONTROL replicate trained on 2 threads differed).
  */
-export function defaultParallelism(cores: number = availableParallelism(), runs: number = Infinity): Parallelism {
-  const processes = Math.max(1, Math.min(cores, runs));
-  return { processes, threadsPerProcess: Math.max(1, Math.floor(cores / processes)) };
+export function defaultProcesses(threadsPerRun: number, runs: number = Infinity, cores: number = availableParallelism()): number {
+  return Math.max(1, Math.min(Math.floor(cores / threadsPerRun), runs));
 }
 
-/**
- * Parallelism from the user's choices, filling in what they left out so the cores stay busy.
- * `processes` and `threadsPerProcess` must be positive integers (InputError naming the option).
- */
-export function resolveParallelism(
-  chosen: { processes?: number; threadsPerProcess?: number },
-  runs: number,
-  cores: number = availableParallelism(),
-): Parallelism {
-  for (const [name, value] of Object.entries(chosen)) {
-    if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
-      throw new InputError(`${name} must be a positive integer, got ${value}`);
-    }
-  }
-  const fallback = defaultParallelism(cores, runs);
-  const processes = chosen.processes ?? fallback.processes;
-  return {
-    processes,
-    threadsPerProcess: chosen.threadsPerProcess ?? Math.max(1, Math.floor(cores / Math.min(processes, Math.max(1, runs)))),
-  };
+/** The user's `processes`, which must be a positive integer (InputError naming the option), or the default. */
+export function resolveProcesses(chosen: number | undefined, threadsPerRun: number, runs: number, cores: number = availableParallelism()): number {
+  if (chosen !== undefined && !(Number.isInteger(chosen) && chosen > 0)) throw new InputError(`processes must be a positive integer, got ${chosen}`);
+  return chosen ?? defaultProcesses(threadsPerRun, runs, cores);
+}
+
+/** The intra-op threads a unit's config asks for (`environment.threads`); 1 for configs without an environment. */
+export function unitThreads(config: unknown): number {
+  const environment = isRecord(config) ? config.environment : undefined;
+  const threads = isRecord(environment) ? environment.threads : undefined;
+  return typeof threads === "number" && Number.isInteger(threads) && threads > 0 ? threads : 1;
 }

@@ -1,4 +1,5 @@
 import type { DatasetSpec } from "../data/index.js";
+import type { EnvironmentConfig } from "../environment/config.js";
 import type { NoiseSetting, SourceSeeds } from "../noise/index.js";
 
 export type OptimizerConfig =
@@ -29,7 +30,6 @@ export interface TrainingConfig {
   /** Epochs (1-based) after which test predictions are saved; the last epoch always is. */
   evalEpochs: number[];
   labelSmoothing: number;
-  device: string;
 }
 
 export interface ModelConfig {
@@ -40,13 +40,14 @@ export interface ModelConfig {
 
 /**
  * Everything that determines one training run. Its content hash is the run's
- * identity; the thread count is deliberately not part of it (it is recorded
- * in the run's metadata instead).
+ * identity, so the environment (device, threads, precision, oneDNN) is part of
+ * it; the memory allocator, which cannot change numerics, is not.
  */
 export interface RunConfig {
   dataset: DatasetSpec;
   model: ModelConfig;
   training: TrainingConfig;
+  environment: EnvironmentConfig;
   variant: string;
   noise: NoiseSetting;
   masterSeed: number;

@@ -11,7 +11,7 @@ import { top1Accuracy } from "../metrics/accuracy.js";
 import { argmaxRows, binaryTaskOf } from "../metrics/replicates.js";
 import type { Module } from "../nn/index.js";
 import type { LrSchedule, Optimizer } from "../optim/index.js";
-import { Adam, SGD, cosineWithWarmup, multiStepDecay } from "../optim/index.js";
+import { Adam, GradScaler, SGD, cosineWithWarmup, multiStepDecay } from "../optim/index.js";
 import type { Tensor } from "../torch/index.js";
 import * as torch from "../torch/index.js";
 import type { Normalizer, SplitSource } from "./batches.js";
@@ -19,6 +19,8 @@ import { augmentBatch, epochBatches, evaluationBatches, normalizerFor, splitSour
 import { EpochTotals } from "./epoch-totals.js";
 import { createModelForDataset } from "./model.js";
 import type { RunConfig } from "./config.js";
+import type { AppliedEnvironment } from "./environment.js";
+import { applyEnvironment } from "./environment.js";
 
 export interface EpochRecord {
   epoch: number;
@@ -76,7 +78,7 @@ function makeOptimizer(config: RunConfig, params: Tensor[], stepsPerEpoch: numbe
  * (softmax) and predicted labels (argmax), or for multi-label data each
  * output's probability (sigmoid) and 0/1 decision (probability > 0.5); n×K.
  */
-async function predict(model: Module, data: SplitSource, multiLabel: boolean, normalizer: Normalizer, device: string, pool: DecodePool): Promise<{ probabilities: Float32Array; predictions: Int32Array; outputs: number }> {
+async function predict(model: Module, data: SplitSource, multiLabel: boolean, normalizer: Normalizer, applied: AppliedEnvironment, pool: DecodePool): Promise<{ probabilities: Float32Array; predictions: Int32Array; outputs: number }> {
   model.eval();
   const chunks: Float32Array[] = [];
   const batches = evaluationBatches(data, EVAL_BATCH, pool);
@@ -84,8 +86,9 @@ async function predict(model: Module, data: SplitSource, multiLabel: boolean, no
     const raw = await batches.next();
     torch.noGrad(() =>
       torch.tidy(() => {
-        const x = normalizer.apply(raw()).to({ device });
-        const logits = model.call(x);
+        const x = normalizer.apply(raw()).to({ device: applied.device });
+        // The forward in the run's precision; probabilities in float32.
+        const logits = applied.forward(() => model.call(x)).float();
         chunks.push((multiLabel ? torch.F.sigmoid(logits) : torch.F.softmax(logits, 1)).cpu().data<"float32">());
       }),
     );
@@ -120,11 +123,12 @@ export function writeTestData(dir: string, test: DatasetInfo): void {
  * `probabilities-e{E}.npy` (float32, n×C or n×K) for each saved epoch, `weights.safetensors`, `curve.json`,
  * `test-labels.npy`, `test-targets.npy` (uint8 n×K) for multi-label data,
  * and `test-groups.csv` when the dataset has attributes.
- * Image-file datasets are decoded by `options.threads` worker threads while
- * the model trains.
+ * Training uses the config's environment: its device, intra-op threads, precision and
+ * oneDNN switch. Image-file datasets are decoded by as many worker threads while the
+ * model trains.
  */
-export async function trainRun(config: RunConfig, outDir: string, options: { threads: number; onProgress?: (fraction: number) => void }): Promise<RunOutcome> {
-  const pool = new DecodePool(options.threads);
+export async function trainRun(config: RunConfig, outDir: string, options: { onProgress?: (fraction: number) => void } = {}): Promise<RunOutcome> {
+  const pool = new DecodePool(config.environment.threads);
   try {
     return await train(config, outDir, options, pool);
   } finally {
@@ -132,11 +136,11 @@ export async function trainRun(config: RunConfig, outDir: string, options: { thr
   }
 }
 
-async function train(config: RunConfig, outDir: string, options: { threads: number; onProgress?: (fraction: number) => void }, pool: DecodePool): Promise<RunOutcome> {
+async function train(config: RunConfig, outDir: string, options: { onProgress?: (fraction: number) => void }, pool: DecodePool): Promise<RunOutcome> {
   const started = performance.now();
   const { training, seeds } = config;
-  const device = torch.checkDevice(training.device);
-  torch.setNumThreads(options.threads);
+  const applied = applyEnvironment(config.environment);
+  const { device } = applied;
   torch.setDeterminism(
     config.noise.kernels
       ? { deterministicAlgorithms: false, cudnnDeterministic: false, cudnnBenchmark: true }
@@ -161,6 +165,7 @@ async function train(config: RunConfig, outDir: string, options: { threads: numb
 
   const stepsPerEpoch = Math.ceil(train.count / training.batchSize);
   const { optimizer, lrAt, perStep } = makeOptimizer(config, model.parameters(), stepsPerEpoch);
+  const scaler = applied.lossScaling ? new GradScaler() : undefined;
   const saveEpochs = new Set([...training.evalEpochs.filter((e) => e <= training.epochs), training.epochs]);
   const curve: EpochRecord[] = [];
   let step = 0;
@@ -181,11 +186,19 @@ async function train(config: RunConfig, outDir: string, options: { threads: numb
           if (training.augment) pixels = augmentBatch(pixels, generators.augment);
           const x = normalizer.apply(pixels).to({ device });
           const y = train.labels.indexSelect(0, indices).to({ device });
-          const logits = model.call(x);
-          const loss = multiLabel ? torch.F.binaryCrossEntropyWithLogits(logits, y) : torch.F.crossEntropy(logits, y, { labelSmoothing: training.labelSmoothing });
+          const { logits, loss } = applied.forward(() => {
+            const logits = model.call(x);
+            const loss = multiLabel ? torch.F.binaryCrossEntropyWithLogits(logits, y) : torch.F.crossEntropy(logits, y, { labelSmoothing: training.labelSmoothing });
+            return { logits, loss };
+          });
           optimizer.zeroGrad();
-          loss.backward();
-          optimizer.step();
+          if (scaler) {
+            scaler.scaleLoss(loss).backward();
+            scaler.step(optimizer);
+          } else {
+            loss.backward();
+            optimizer.step();
+          }
           if (multiLabel) {
             // Accuracy follows the analysed output: as a two-class logit pair [0, z] its argmax is the sigmoid's decision z > 0.
             const z = logits.detach().narrow(1, analysed, 1);
@@ -203,7 +216,7 @@ async function train(config: RunConfig, outDir: string, options: { threads: numb
     const { lossSum, correct, divergence } = totals.read();
     if (divergence) throw new DivergedError(`loss became ${divergence.loss} at epoch ${epoch}, step ${divergence.step}`);
     // Test accuracy every epoch, for the curves; predictions are kept only for the saved epochs.
-    const { probabilities, predictions, outputs } = await predict(model, test, multiLabel !== undefined, normalizer, device, pool);
+    const { probabilities, predictions, outputs } = await predict(model, test, multiLabel !== undefined, normalizer, applied, pool);
     const testAccuracy = top1Accuracy(multiLabel ? binaryTaskOf(predictions, probabilities, outputs, analysed).predictions : predictions, splits.test.labels);
     if (saveEpochs.has(epoch)) {
       const n = splits.test.labels.length;
@@ -230,6 +243,8 @@ async function train(config: RunConfig, outDir: string, options: { threads: numb
       host: hostname(),
       device,
       threads: torch.getNumThreads(),
+      environment: config.environment,
+      onednn: torch.onednnEnabled(),
       determinism: torch.getDeterminism(),
       seeds,
       noise: config.noise,

@@ -4,6 +4,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { activeAllocator } from "../environment/allocator.js";
+import { FINGERPRINT_FILE, collectFingerprint } from "../environment/fingerprint.js";
+import { buildInfo } from "../torch/index.js";
 import { RESULT_FILE, UNIT_FILE, writeWorkerError } from "../run-unit/unit.js";
 import type { WorkerInput, WorkerResult } from "../run-unit/unit.js";
 import type { RunConfig } from "./config.js";
@@ -23,7 +25,6 @@ process.on("uncaughtException", (err) => {
 const unit = JSON.parse(readFileSync(join(stagingDir, UNIT_FILE), "utf8")) as WorkerInput;
 let reported = 0;
 const outcome = await trainRun(unit.config as RunConfig, stagingDir, {
-  threads: unit.threads,
   onProgress: (fraction) => {
     // A line per percent at most: progress is for humans.
     if (fraction - reported >= 0.01 || fraction === 1) {
@@ -34,9 +35,12 @@ const outcome = await trainRun(unit.config as RunConfig, stagingDir, {
 });
 // The allocator is recorded with the environment, not in the run's config: it does not change numerics.
 const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+const config = unit.config as RunConfig;
+const fingerprint = collectFingerprint(buildInfo(), config.environment.device, activeAllocator());
+writeFileSync(join(stagingDir, FINGERPRINT_FILE), `${JSON.stringify(fingerprint, null, 1)}\n`);
 const result: WorkerResult = {
   metrics: { ...outcome.metrics, peakRssBytes },
   evalEpochs: outcome.evalEpochs,
-  metadata: { ...outcome.metadata, allocator: activeAllocator(), peakRssBytes },
+  metadata: { ...outcome.metadata, allocator: activeAllocator(), peakRssBytes, toolchain: fingerprint.toolchain },
 };
 writeFileSync(join(stagingDir, RESULT_FILE), JSON.stringify(result, null, 1));

@@ -83,7 +83,7 @@ describe("noiselab run rejects bad input with exit code 2", () => {
   });
 
   test("a device this libtorch cannot use", () => {
-    expectBadInput(["run", "table2", "--device", "cuda:7"], /training\.device: device "cuda:7" requested but/, store);
+    expectBadInput(["run", "table2", "--device", "cuda:7"], /environments\[0\]\.device: device "cuda:7" requested but/, store);
   });
 
   test("bad option values", () => {

@@ -36,6 +36,8 @@ export interface SyntheticOptions {
 }
 
 const hex = (rand: () => number): string => Array.from({ length: 64 }, () => Math.floor(rand() * 16).toString(16)).join("");
+/** One machine made every synthetic run. */
+const SYNTHETIC_TOOLCHAIN = "0".repeat(64);
 
 /** The replicate groups of one model: every variant × replicate, CONTROL identical unless broken on purpose. */
 export function syntheticGroups(options: SyntheticOptions = {}): VariantGroup[] {
@@ -91,6 +93,7 @@ export function syntheticGroups(options: SyntheticOptions = {}): VariantGroup[] 
           testAccuracy: accuracy - (3 - epoch) * 0.05,
           seconds: 0.5,
         })),
+        toolchain: SYNTHETIC_TOOLCHAIN,
         metadata: {
           torchVersion: "2.5.1",
           device: "cpu",
@@ -105,6 +108,8 @@ export function syntheticGroups(options: SyntheticOptions = {}): VariantGroup[] 
     return {
       model,
       variant,
+      environment: "cpu",
+      toolchain: SYNTHETIC_TOOLCHAIN,
       noise,
       replicatesPlanned: replicates,
       runs,

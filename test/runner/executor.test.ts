@@ -15,7 +15,7 @@ function openStore(...experiments: string[]): RunStore {
 }
 
 function executor(options: Partial<LocalPoolExecutorOptions> = {}): LocalPoolExecutor {
-  return new LocalPoolExecutor({ workerScript: ECHO_WORKER, processes: 2, threadsPerProcess: 1, handleSignals: false, ...options });
+  return new LocalPoolExecutor({ workerScript: ECHO_WORKER, processes: 2, handleSignals: false, ...options });
 }
 
 async function waitFor(condition: () => boolean): Promise<void> {
@@ -41,9 +41,10 @@ function maxOverlap(intervals: [number, number][]): number {
 describe("LocalPoolExecutor", () => {
   it("runs every unit, records artifacts and metrics, then skips them all on a second run", async () => {
     const store = openStore("exp");
-    const units = [0, 1, 2].map((i) => unit("exp", `r${i}`, { seed: i, sleepMs: 40, log: `hello from ${i}` }));
+    // A worker gets exactly its environment's threads, in unit.json and in NOISELAB_THREADS.
+    const units = [0, 1, 2].map((i) => unit("exp", `r${i}`, { seed: i, sleepMs: 40, log: `hello from ${i}`, environment: { threads: 3 } }));
     const snapshots: ProgressSnapshot[] = [];
-    const first = await executor({ threadsPerProcess: 3, env: { EXTRA: "1" }, onProgress: (s) => snapshots.push(s) }).run(units, store);
+    const first = await executor({ env: { EXTRA: "1" }, onProgress: (s) => snapshots.push(s) }).run(units, store);
     assert.deepEqual(first, { done: 3, skipped: 0, failed: 0, failures: [], redone: [] });
 
     for (const u of units) {
