@@ -149,9 +149,15 @@ export class Tensor {
   data<D extends DType = DType>(): TypedArrayOf<D> {
     return typedArrayFor(this.dtype as D, native.toBuffer(this.handle));
   }
-  /** The elements as plain numbers (int64 converted, bool as 0/1). */
+  /** The elements as plain numbers (int64 converted, bool as 0/1, bfloat16/float16 widened; their data() is the bits). */
   toArray(): number[] {
-    return Array.from(this.data() as AnyTypedArray, Number);
+    if (this.dtype !== "bfloat16" && this.dtype !== "float16") return Array.from(this.data() as AnyTypedArray, Number);
+    const wide = this.float();
+    try {
+      return Array.from(wide.data<"float32">());
+    } finally {
+      wide.dispose();
+    }
   }
   /**
    * The value of a one-element tensor (a bool as 0 or 1). An integer beyond
