@@ -1,3 +1,4 @@
+import { FINGERPRINT_FILE, readFingerprint } from "../environment/fingerprint.js";
 import { InputError } from "../errors.js";
 import { RunStore } from "../store/run-store.js";
 import { helpText, parseArgs } from "./args.js";
@@ -34,7 +35,9 @@ export const lsCommand: Command = {
       if (!store.getExperiment(name)) throw new InputError(`no experiment "${name}" in the store (see noiselab ls)`);
       const runs = store.runsOf(name).map((r) => {
         const metrics = store.metricsOf(r.key);
-        return { label: r.label, key: r.key, status: r.status, testAccuracy: metrics.testAccuracy ?? null, weightsHash: metrics.weightsHash ?? null, wallSeconds: r.wallSeconds, error: r.error };
+        // The machine and libraries the run trained with (docs/experiments.md, Environments).
+        const toolchain = r.status === "done" ? (readFingerprint(store.artifactPath(r.key, FINGERPRINT_FILE))?.toolchain ?? null) : null;
+        return { label: r.label, key: r.key, status: r.status, testAccuracy: metrics.testAccuracy ?? null, weightsHash: metrics.weightsHash ?? null, toolchain, wallSeconds: r.wallSeconds, error: r.error };
       });
       if (args.options.json) {
         console.log(JSON.stringify(runs, null, 2));
@@ -44,11 +47,12 @@ export const lsCommand: Command = {
           r.status,
           typeof r.testAccuracy === "number" ? r.testAccuracy.toFixed(4) : "-",
           typeof r.weightsHash === "string" ? r.weightsHash.slice(0, 12) : "-",
+          r.toolchain?.slice(0, 8) ?? "-",
           `${r.wallSeconds.toFixed(1)}s`,
           // An error's first line is its cause (docs/runner.md).
           r.error?.split("\n")[0] ?? "",
         ]);
-        console.log(table([["run", "status", "accuracy", "weights", "time", "error"], ...rows]));
+        console.log(table([["run", "status", "accuracy", "weights", "toolchain", "time", "error"], ...rows]));
       }
       return 0;
     } finally {

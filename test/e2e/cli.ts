@@ -53,6 +53,8 @@ export interface ListedRun {
   status: string;
   testAccuracy: number | null;
   weightsHash: string | null;
+  /** The run's fingerprint.json toolchain; null for runs not done or without one. */
+  toolchain: string | null;
   error: string | null;
 }
 

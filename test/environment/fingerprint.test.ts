@@ -71,6 +71,11 @@ describe("runs with their fingerprints, end to end", () => {
         toolchains.add(fingerprint.toolchain);
       }
       assert.equal(toolchains.size, 1, "one machine, one toolchain");
+      // ls shows it.
+      assert.ok(runs.every((run) => run.toolchain === [...toolchains][0]));
+      const [header, ...lines] = noiselab(["ls", "onednn", "--store", store]).stdout.trim().split("\n");
+      assert.match(header, /^run +status +accuracy +weights +toolchain +time/);
+      assert.ok(lines.length === 4 && lines.every((line) => line.includes(`  ${[...toolchains][0].slice(0, 8)}  `)), lines.join("\n"));
       const results = collectResults(s, "onednn");
       assert.deepEqual(results.groups.map((g) => [g.environment, g.runs.length]), [["on", 2], ["off", 2]]);
       assert.ok(results.groups.every((g) => g.runs.every((run) => run.toolchain === [...toolchains][0] && run.fingerprint?.toolchain === run.toolchain)));
