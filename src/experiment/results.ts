@@ -16,6 +16,10 @@ export interface ReplicateRun {
   wallSeconds: number;
   curve: EpochRecord[];
   metadata: Record<string, unknown>;
+  /** sha256 over the fingerprint fields that can change numerics; runs with different toolchains are never replicates. */
+  toolchain?: string;
+  /** The run's fingerprint.json (CPU, GPU, library versions, …), as stored. */
+  fingerprint?: Record<string, unknown>;
 }
 
 export interface FailedRun {
@@ -29,6 +33,8 @@ export interface VariantGroup {
   /** The model's label in the spec (e.g. "smallcnn" or "smallcnn-nobn"). */
   model: string;
   variant: string;
+  /** The name of the spec's environment (tool chain) the runs trained in. */
+  environment?: string;
   noise: NoiseSetting;
   /** Replicates asked for by the spec. */
   replicatesPlanned: number;
