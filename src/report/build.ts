@@ -18,7 +18,7 @@ import type { BatchSizePoint } from "./batch-size.js";
 import { batchSizePoints } from "./batch-size.js";
 import type { DeterminismEvidence } from "./determinism.js";
 import type { ToolingReport } from "./tooling.js";
-import { environmentLabels, labelEnvironments, toolingReport } from "./tooling.js";
+import { environmentLabels, environmentOf, toolingReport } from "./tooling.js";
 import type { EpochRecord } from "../train/train.js";
 
 /**
@@ -200,7 +200,7 @@ function variantOrder(variant: string): number {
 function orderGroups(groups: VariantGroup[]): VariantGroup[] {
   const models = [...new Set(groups.map((g) => g.model))];
   const environments = environmentLabels(groups);
-  const environment = (g: VariantGroup): number => environments.indexOf(g.environment ?? "");
+  const environment = (g: VariantGroup): number => environments.indexOf(environmentOf(g));
   return groups
     .map((group, index) => ({ group, index }))
     .sort(
@@ -250,8 +250,8 @@ function hashGroups(runs: ReplicateRun[]): HashGroup[] {
 }
 
 /** The group's environment, for the summaries of a report that spans several. */
-function environmentOf(group: VariantGroup, multiEnvironment: boolean): { environment?: string } {
-  return multiEnvironment ? { environment: group.environment } : {};
+function environmentField(group: VariantGroup, multiEnvironment: boolean): { environment?: string } {
+  return multiEnvironment ? { environment: environmentOf(group) } : {};
 }
 
 function controlCheck(group: VariantGroup, multiEnvironment: boolean): ControlCheck {
@@ -261,7 +261,7 @@ function controlCheck(group: VariantGroup, multiEnvironment: boolean): ControlCh
   return {
     model: group.model,
     variant: group.variant,
-    ...environmentOf(group, multiEnvironment),
+    ...environmentField(group, multiEnvironment),
     completedRuns: group.runs.length,
     bitwiseIdentical: group.runs.length >= 2 && hashes.length === 1,
     referenceHash,
@@ -307,7 +307,7 @@ function summarizeGroup(group: VariantGroup, options: Required<ReportOptions>, m
   return {
     model: group.model,
     variant: group.variant,
-    ...environmentOf(group, multiEnvironment),
+    ...environmentField(group, multiEnvironment),
     noise: { ...group.noise },
     freeSources: NOISE_SOURCES.filter((s) => group.noise[s]),
     allSourcesFixed: NOISE_SOURCES.every((s) => !group.noise[s]),
@@ -335,7 +335,7 @@ function sameExamples(a: VariantGroup, b: VariantGroup): boolean {
 }
 
 function compare(a: VariantGroup, b: VariantGroup, kind: ComparisonSummary["kind"], options: Required<ReportOptions>, multiEnvironment: boolean): ComparisonSummary {
-  const base = { model: a.model, ...environmentOf(a, multiEnvironment), a: a.variant, b: b.variant, kind };
+  const base = { model: a.model, ...environmentField(a, multiEnvironment), a: a.variant, b: b.variant, kind };
   const short = [a, b].find((g) => g.runs.length < 2);
   if (short) return { ...base, result: null, skipped: `${short.variant} has ${short.runs.length} completed run(s); the tests need at least 2 per variant` };
   if (!sameExamples(a, b)) return { ...base, result: null, skipped: "the two variants were evaluated on different test examples" };
@@ -350,8 +350,8 @@ const isAllFixed = (g: VariantGroup): boolean => NOISE_SOURCES.every((s) => !g.n
  */
 function comparisons(groups: VariantGroup[], options: Required<ReportOptions>, multiEnvironment: boolean): ComparisonSummary[] {
   const out: ComparisonSummary[] = [];
-  for (const first of [...new Map(groups.map((g) => [`${g.model}\u0000${g.environment ?? ""}`, g] as const)).values()]) {
-    const mine = groups.filter((g) => g.model === first.model && g.environment === first.environment);
+  for (const first of [...new Map(groups.map((g) => [`${g.model}\u0000${environmentOf(g)}`, g] as const)).values()]) {
+    const mine = groups.filter((g) => g.model === first.model && environmentOf(g) === environmentOf(first));
     const algo = mine.find((g) => g.variant === "ALGO");
     const impl = mine.find((g) => g.variant === "IMPL");
     if (algo && impl) out.push(compare(algo, impl, "algo-vs-impl", options, multiEnvironment));
@@ -433,7 +433,7 @@ export function buildReport(results: ExperimentResults, options: ReportOptions =
     resamples: options.resamples ?? 2000,
     permutations: options.permutations ?? 10000,
   };
-  const groups = orderGroups(labelEnvironments(results.groups));
+  const groups = orderGroups(results.groups);
   const multiEnvironment = environmentLabels(groups).length > 1;
   const summaries = groups.map((g) => summarizeGroup(g, settings, multiEnvironment));
   const tooling = toolingReport(groups, settings);
@@ -447,7 +447,7 @@ export function buildReport(results: ExperimentResults, options: ReportOptions =
     groups: summaries,
     controlChecks: groups.filter(isAllFixed).map((g) => controlCheck(g, multiEnvironment)),
     comparisons: comparisons(groups, settings, multiEnvironment),
-    failedRuns: groups.flatMap((g) => g.failed.map((f) => ({ model: g.model, variant: g.variant, ...environmentOf(g, multiEnvironment), label: f.label, key: f.key, error: f.error }))),
+    failedRuns: groups.flatMap((g) => g.failed.map((f) => ({ model: g.model, variant: g.variant, ...environmentField(g, multiEnvironment), label: f.label, key: f.key, error: f.error }))),
     environment: environment(groups),
     batchNormPairs: batchNormPairs(results.spec, new Set(groups.map((g) => g.model))),
     batchSizes: batchSizePoints(results.spec, summaries),

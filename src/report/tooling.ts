@@ -5,10 +5,11 @@
  * same-seed pair; their churn, weight distance and accuracy difference are
  * what the environment alone changes.
  *
- * An environment here is a spec environment's name; where runs of one name
- * were made on different tool chains (`toolchain`, e.g. runs imported from
- * another machine), each tool chain is an environment of its own, because
- * such runs are never replicates of each other.
+ * An environment is a group's `environment`: a spec environment's name, or,
+ * where runs of one name were made on several tool chains (runs imported from
+ * another machine), `NAME@` and the tool chain's first hex digits, which
+ * collect gives a group of its own because such runs are never replicates of
+ * each other.
  */
 import type { ReplicateRun, VariantGroup } from "../experiment/results.js";
 import type { PairedSummary } from "../metrics/paired.js";
@@ -21,9 +22,9 @@ import { isRecord } from "../run-unit/unit.js";
 const UNNAMED = "default";
 
 export interface ToolingEnvironment {
-  /** The spec environment's name; "NAME@1a2b3c4d" (the tool chain's first hex digits) where one name ran on several tool chains. */
+  /** The groups' `environment`. */
   label: string;
-  /** The runs' toolchain hash, when they recorded one (all runs of a label share it). */
+  /** The first run's toolchain hash; null when the runs recorded none. */
   toolchain: string | null;
   runs: number;
 }
@@ -101,46 +102,14 @@ export interface ToolingReport {
   interchangeability: Interchangeability[];
 }
 
-const toolchainOf = (run: ReplicateRun): string => run.toolchain ?? "";
-
-/**
- * Each group with `environment` set to its environment's label, a group
- * whose runs were made on several tool chains split into one group per tool
- * chain (the first tool chain's group keeps the planned count and the failed
- * runs; the others, runs brought in from elsewhere, plan what they hold).
- */
-export function labelEnvironments(groups: VariantGroup[]): VariantGroup[] {
-  const toolchains = new Map<string, Set<string>>();
-  for (const g of groups) {
-    const name = g.environment ?? UNNAMED;
-    const set = toolchains.get(name) ?? new Set<string>();
-    for (const run of g.runs) set.add(toolchainOf(run));
-    toolchains.set(name, set);
-  }
-  const label = (name: string, toolchain: string): string =>
-    (toolchains.get(name)?.size ?? 0) > 1 ? `${name}@${toolchain === "" ? "unrecorded" : toolchain.slice(0, 8)}` : name;
-  return groups.flatMap((g) => {
-    const name = g.environment ?? UNNAMED;
-    const own = [...new Set(g.runs.map(toolchainOf))];
-    if (own.length <= 1) return [{ ...g, environment: label(name, own[0] ?? [...(toolchains.get(name) ?? [""])][0]) }];
-    return own.map((toolchain, k): VariantGroup => {
-      const idx = g.runs.flatMap((run, i) => (toolchainOf(run) === toolchain ? [i] : []));
-      return {
-        ...g,
-        environment: label(name, toolchain),
-        replicatesPlanned: k === 0 ? g.replicatesPlanned : idx.length,
-        failed: k === 0 ? g.failed : [],
-        runs: idx.map((i) => g.runs[i]),
-        set: { ...g.set, predictions: idx.map((i) => g.set.predictions[i]), ...(g.set.scores ? { scores: idx.map((i) => g.set.scores![i]) } : {}) },
-        weights: g.weights.length === g.runs.length ? idx.map((i) => g.weights[i]) : [],
-      };
-    });
-  });
+/** A group's environment; results without environments have one, "default". */
+export function environmentOf(group: VariantGroup): string {
+  return group.environment ?? UNNAMED;
 }
 
 /** The environments' labels in first-appearance order; a report has tooling noise when there are two or more. */
 export function environmentLabels(groups: VariantGroup[]): string[] {
-  return [...new Set(groups.map((g) => g.environment ?? UNNAMED))];
+  return [...new Set(groups.map(environmentOf))];
 }
 
 const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
@@ -180,7 +149,7 @@ function environmentPair(a: VariantGroup, b: VariantGroup, options: { seed: numb
     { predictions: matched.map(([i]) => a.set.predictions[i]), weights: weights(a, 0) },
     { predictions: matched.map(([, j]) => b.set.predictions[j]), weights: weights(b, 1) },
     a.set.labels,
-    { seed: options.seed, resamples: options.resamples, names: [`${a.model}/${a.variant}/${a.environment}`, `${b.model}/${b.variant}/${b.environment}`] },
+    { seed: options.seed, resamples: options.resamples, names: [`${a.model}/${a.variant}/${environmentOf(a)}`, `${b.model}/${b.variant}/${environmentOf(b)}`] },
   );
   const perPair = matched.map(([i, j], p): SameSeedPair => ({
     replicate: a.runs[i].replicate,
@@ -194,8 +163,8 @@ function environmentPair(a: VariantGroup, b: VariantGroup, options: { seed: numb
   return {
     model: a.model,
     variant: a.variant,
-    a: a.environment!,
-    b: b.environment!,
+    a: environmentOf(a),
+    b: environmentOf(b),
     kernelsFixed: !a.noise.kernels,
     pairs: perPair.length,
     identicalPairs: perPair.filter((p) => p.identical).length,
@@ -218,7 +187,7 @@ function withinEnvironmentCell(g: VariantGroup): MatrixCell {
       if (g.runs[i].weightsHash === g.runs[j].weightsHash) identical++;
     }
   }
-  return { model: g.model, variant: g.variant, a: g.environment!, b: g.environment!, pairs: values.length, identicalPairs: identical, churn: values.length > 0 ? mean(values) : null };
+  return { model: g.model, variant: g.variant, a: environmentOf(g), b: environmentOf(g), pairs: values.length, identicalPairs: identical, churn: values.length > 0 ? mean(values) : null };
 }
 
 function interchangeability(a: string, b: string, pairs: EnvironmentPair[]): Interchangeability {
@@ -238,14 +207,11 @@ function interchangeability(a: string, b: string, pairs: EnvironmentPair[]): Int
   };
 }
 
-/**
- * Tooling noise across the environments of `groups` (labelled by
- * `labelEnvironments`, in report order); null with a single environment.
- */
+/** Tooling noise across the environments of `groups` (in report order); null with a single environment. */
 export function toolingReport(groups: VariantGroup[], options: { seed: number; resamples: number }): ToolingReport | null {
   const labels = environmentLabels(groups);
   if (labels.length < 2) return null;
-  const find = (model: string, variant: string, env: string) => groups.find((g) => g.model === model && g.variant === variant && g.environment === env);
+  const find = (model: string, variant: string, env: string) => groups.find((g) => g.model === model && g.variant === variant && environmentOf(g) === env);
   const modelVariants = [...new Map(groups.map((g) => [`${g.model}\u0000${g.variant}`, g] as const)).values()];
   const pairs: EnvironmentPair[] = [];
   const matrix: MatrixCell[] = [];
@@ -272,7 +238,7 @@ export function toolingReport(groups: VariantGroup[], options: { seed: number; r
   }
   return {
     environments: labels.map((label) => {
-      const mine = groups.filter((g) => g.environment === label);
+      const mine = groups.filter((g) => environmentOf(g) === label);
       const runs = mine.flatMap((g) => g.runs);
       return { label, toolchain: runs[0]?.toolchain ?? null, runs: runs.length };
     }),
