@@ -152,6 +152,9 @@ test("Fig. 6: a table row and chart bars per environment × variant; every other
     assert.match(svg, /^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     for (const env of [IDENTICAL, TWIN, DIFFERENT]) assert.ok(svg.includes(env), `${chart.id} names ${env}`);
   }
+  const html = await renderHtml(report);
+  assert.match(html, /<h2[^>]*>Instability per environment and variant \(paper Fig\. 6\)<\/h2>/);
+  assert.match(html, /Same-seed churn between environments/);
 });
 
 test("runs of one environment on another tool chain (collect names them NAME@toolchain) pair with it; the written report has the pairs CSV", async () => {
