@@ -17,6 +17,8 @@ import { NOISE_SOURCES, PAPER_VARIANTS } from "../noise/index.js";
 import type { BatchSizePoint } from "./batch-size.js";
 import { batchSizePoints } from "./batch-size.js";
 import type { DeterminismEvidence } from "./determinism.js";
+import type { ToolingReport } from "./tooling.js";
+import { environmentLabels, environmentOf, toolingReport } from "./tooling.js";
 import type { EpochRecord } from "../train/train.js";
 
 /**
@@ -59,12 +61,16 @@ export interface RunSummary {
   peakRssBytes: number | null;
   /** Every seed the run used, from its metadata, so that it can be reproduced alone. */
   seeds: Record<string, number> | null;
+  /** The run's tool-chain hash (reports of several environments only). */
+  toolchain?: string | null;
   curve: JsonSafe<EpochRecord>[];
 }
 
 export interface GroupSummary {
   model: string;
   variant: string;
+  /** The environment the runs trained in (reports of several environments only; see `tooling`). */
+  environment?: string;
   noise: NoiseSetting;
   /** The sources that vary across this group's replicates. */
   freeSources: NoiseSource[];
@@ -100,6 +106,7 @@ export interface HashGroup {
 export interface ControlCheck {
   model: string;
   variant: string;
+  environment?: string;
   completedRuns: number;
   /** True when at least 2 runs completed and all have the same weights hash. */
   bitwiseIdentical: boolean;
@@ -115,6 +122,8 @@ export interface ControlCheck {
 
 export interface ComparisonSummary {
   model: string;
+  /** Both variants' environment (reports of several environments only). */
+  environment?: string;
   a: string;
   b: string;
   /** "ALGO vs IMPL", or a variant against the model's all-fixed control. */
@@ -127,6 +136,7 @@ export interface ComparisonSummary {
 export interface FailedRunSummary {
   model: string;
   variant: string;
+  environment?: string;
   label: string;
   key: string;
   error: string;
@@ -164,6 +174,8 @@ export interface ExperimentReport {
   batchSizes: BatchSizePoint[];
   /** Results of noiselab check and noiselab overhead given to the report, if any. */
   determinism?: DeterminismEvidence;
+  /** Same-seed runs compared across environments (tooling noise, paper Fig. 6); only when the runs span two or more. */
+  tooling?: ToolingReport;
 }
 
 /** Replaces NaN and ±Infinity by null and typed arrays by arrays, at every depth. */
@@ -184,13 +196,17 @@ function variantOrder(variant: string): number {
   return i >= 0 ? i : PAPER_VARIANTS.length;
 }
 
+/** By model, then environment (both in first-appearance order), then variant. */
 function orderGroups(groups: VariantGroup[]): VariantGroup[] {
   const models = [...new Set(groups.map((g) => g.model))];
+  const environments = environmentLabels(groups);
+  const environment = (g: VariantGroup): number => environments.indexOf(environmentOf(g));
   return groups
     .map((group, index) => ({ group, index }))
     .sort(
       (x, y) =>
         models.indexOf(x.group.model) - models.indexOf(y.group.model) ||
+        environment(x.group) - environment(y.group) ||
         variantOrder(x.group.variant) - variantOrder(y.group.variant) ||
         x.index - y.index,
     )
@@ -205,7 +221,7 @@ function runSeeds(run: ReplicateRun): Record<string, number> | null {
   return out;
 }
 
-function summarizeRun(run: ReplicateRun): RunSummary {
+function summarizeRun(run: ReplicateRun, multiEnvironment: boolean): RunSummary {
   return {
     label: run.label,
     replicate: run.replicate,
@@ -215,6 +231,7 @@ function summarizeRun(run: ReplicateRun): RunSummary {
     wallSeconds: finiteOrNull(run.wallSeconds),
     peakRssBytes: typeof run.metadata.peakRssBytes === "number" ? run.metadata.peakRssBytes : null,
     seeds: runSeeds(run),
+    ...(multiEnvironment ? { toolchain: run.toolchain ?? null } : {}),
     curve: jsonSafe(run.curve),
   };
 }
@@ -232,13 +249,19 @@ function hashGroups(runs: ReplicateRun[]): HashGroup[] {
     .map(([hash, entry]) => ({ hash, runs: entry.runs }));
 }
 
-function controlCheck(group: VariantGroup): ControlCheck {
+/** The group's environment, for the summaries of a report that spans several. */
+function environmentField(group: VariantGroup, multiEnvironment: boolean): { environment?: string } {
+  return multiEnvironment ? { environment: environmentOf(group) } : {};
+}
+
+function controlCheck(group: VariantGroup, multiEnvironment: boolean): ControlCheck {
   const hashes = hashGroups(group.runs);
   const reference = hashes[0];
   const referenceHash = reference?.hash ?? null;
   return {
     model: group.model,
     variant: group.variant,
+    ...environmentField(group, multiEnvironment),
     completedRuns: group.runs.length,
     bitwiseIdentical: group.runs.length >= 2 && hashes.length === 1,
     referenceHash,
@@ -251,7 +274,7 @@ function controlCheck(group: VariantGroup): ControlCheck {
   };
 }
 
-function summarizeGroup(group: VariantGroup, options: Required<ReportOptions>): GroupSummary {
+function summarizeGroup(group: VariantGroup, options: Required<ReportOptions>, multiEnvironment: boolean): GroupSummary {
   const { set } = group;
   if (set.predictions.length !== group.runs.length) {
     throw new Error(`${group.model}/${group.variant}: ${group.runs.length} completed runs but ${set.predictions.length} prediction sets`);
@@ -284,6 +307,7 @@ function summarizeGroup(group: VariantGroup, options: Required<ReportOptions>): 
   return {
     model: group.model,
     variant: group.variant,
+    ...environmentField(group, multiEnvironment),
     noise: { ...group.noise },
     freeSources: NOISE_SOURCES.filter((s) => group.noise[s]),
     allSourcesFixed: NOISE_SOURCES.every((s) => !group.noise[s]),
@@ -298,7 +322,7 @@ function summarizeGroup(group: VariantGroup, options: Required<ReportOptions>): 
     },
     analysis,
     analysisSkipped,
-    runs: [...group.runs].sort((a, b) => a.replicate - b.replicate).map(summarizeRun),
+    runs: [...group.runs].sort((a, b) => a.replicate - b.replicate).map((run) => summarizeRun(run, multiEnvironment)),
   };
 }
 
@@ -310,8 +334,8 @@ function sameExamples(a: VariantGroup, b: VariantGroup): boolean {
   return true;
 }
 
-function compare(a: VariantGroup, b: VariantGroup, kind: ComparisonSummary["kind"], options: Required<ReportOptions>): ComparisonSummary {
-  const base = { model: a.model, a: a.variant, b: b.variant, kind };
+function compare(a: VariantGroup, b: VariantGroup, kind: ComparisonSummary["kind"], options: Required<ReportOptions>, multiEnvironment: boolean): ComparisonSummary {
+  const base = { model: a.model, ...environmentField(a, multiEnvironment), a: a.variant, b: b.variant, kind };
   const short = [a, b].find((g) => g.runs.length < 2);
   if (short) return { ...base, result: null, skipped: `${short.variant} has ${short.runs.length} completed run(s); the tests need at least 2 per variant` };
   if (!sameExamples(a, b)) return { ...base, result: null, skipped: "the two variants were evaluated on different test examples" };
@@ -320,16 +344,19 @@ function compare(a: VariantGroup, b: VariantGroup, kind: ComparisonSummary["kind
 
 const isAllFixed = (g: VariantGroup): boolean => NOISE_SOURCES.every((s) => !g.noise[s]);
 
-/** ALGO vs IMPL, and every other variant against the model's control (CONTROL, else its first all-fixed variant). */
-function comparisons(groups: VariantGroup[], options: Required<ReportOptions>): ComparisonSummary[] {
+/**
+ * Per model (and environment): ALGO vs IMPL, and every other variant against
+ * the model's control (CONTROL, else its first all-fixed variant).
+ */
+function comparisons(groups: VariantGroup[], options: Required<ReportOptions>, multiEnvironment: boolean): ComparisonSummary[] {
   const out: ComparisonSummary[] = [];
-  for (const model of [...new Set(groups.map((g) => g.model))]) {
-    const mine = groups.filter((g) => g.model === model);
+  for (const first of [...new Map(groups.map((g) => [`${g.model}\u0000${environmentOf(g)}`, g] as const)).values()]) {
+    const mine = groups.filter((g) => g.model === first.model && environmentOf(g) === environmentOf(first));
     const algo = mine.find((g) => g.variant === "ALGO");
     const impl = mine.find((g) => g.variant === "IMPL");
-    if (algo && impl) out.push(compare(algo, impl, "algo-vs-impl", options));
+    if (algo && impl) out.push(compare(algo, impl, "algo-vs-impl", options, multiEnvironment));
     const control = mine.find((g) => g.variant === "CONTROL" && isAllFixed(g)) ?? mine.find(isAllFixed);
-    if (control) for (const g of mine) if (g !== control) out.push(compare(g, control, "vs-control", options));
+    if (control) for (const g of mine) if (g !== control) out.push(compare(g, control, "vs-control", options, multiEnvironment));
   }
   return out;
 }
@@ -407,7 +434,9 @@ export function buildReport(results: ExperimentResults, options: ReportOptions =
     permutations: options.permutations ?? 10000,
   };
   const groups = orderGroups(results.groups);
-  const summaries = groups.map((g) => summarizeGroup(g, settings));
+  const multiEnvironment = environmentLabels(groups).length > 1;
+  const summaries = groups.map((g) => summarizeGroup(g, settings, multiEnvironment));
+  const tooling = toolingReport(groups, settings);
   return {
     format: "noiselab-report",
     formatVersion: 1,
@@ -416,11 +445,12 @@ export function buildReport(results: ExperimentResults, options: ReportOptions =
     classNames: [...results.classNames],
     settings: { seed: settings.seed, bootstrapResamples: settings.resamples, permutations: settings.permutations, topK: settings.topK },
     groups: summaries,
-    controlChecks: groups.filter(isAllFixed).map(controlCheck),
-    comparisons: comparisons(groups, settings),
-    failedRuns: groups.flatMap((g) => g.failed.map((f) => ({ model: g.model, variant: g.variant, label: f.label, key: f.key, error: f.error }))),
+    controlChecks: groups.filter(isAllFixed).map((g) => controlCheck(g, multiEnvironment)),
+    comparisons: comparisons(groups, settings, multiEnvironment),
+    failedRuns: groups.flatMap((g) => g.failed.map((f) => ({ model: g.model, variant: g.variant, ...environmentField(g, multiEnvironment), label: f.label, key: f.key, error: f.error }))),
     environment: environment(groups),
     batchNormPairs: batchNormPairs(results.spec, new Set(groups.map((g) => g.model))),
     batchSizes: batchSizePoints(results.spec, summaries),
+    ...(tooling ? { tooling } : {}),
   };
 }

@@ -10,7 +10,7 @@ import { determinismCharts } from "./determinism.js";
 import { batchSizeChart } from "./batch-size.js";
 import type { ExperimentReport, GroupSummary } from "./build.js";
 
-export type ChartId = "fig2" | "fig3" | "fig4" | "fig5" | "batch-size" | "curves" | "disagreement";
+export type ChartId = "fig2" | "fig3" | "fig4" | "fig5" | "fig6" | "environments" | "batch-size" | "curves" | "disagreement";
 
 export type ReportChart = Chart<ChartId>;
 
@@ -20,6 +20,11 @@ const FIG2_METRICS = ["Accuracy std (%)", "Churn (%)", "L2 of unit weights"];
 
 function analysed(report: ExperimentReport): GroupSummary[] {
   return report.groups.filter((g) => g.analysis !== null);
+}
+
+/** A group's model as its charts name it: with the environment when the report spans several. */
+function panelModel(g: GroupSummary): string {
+  return g.environment === undefined ? g.model : `${g.model} · ${g.environment}`;
 }
 
 /** Variants in report order (the paper's first), for a stable colour and bar order. */
@@ -40,7 +45,9 @@ function stabilityRows(groups: GroupSummary[]): Row[] {
       [FIG2_METRICS[1], a.churn.mean === null ? null : a.churn.mean * 100],
       [FIG2_METRICS[2], a.weights?.unitL2.mean ?? null],
     ];
-    return values.filter((v): v is [string, number] => v[1] !== null).map(([metric, value]) => ({ model: g.model, variant: g.variant, metric, value }));
+    return values
+      .filter((v): v is [string, number] => v[1] !== null)
+      .map(([metric, value]) => ({ model: panelModel(g), variant: g.variant, ...(g.environment === undefined ? {} : { environment: g.environment }), metric, value }));
   });
 }
 
@@ -93,7 +100,7 @@ function fig2(report: ExperimentReport): ReportChart | null {
     caption:
       "Std of top-1 accuracy across replicates, mean pairwise churn, and mean pairwise L2 distance of unit-normalised weights, per noise variant, grouped by model. " +
       "Each bar is labelled with its value; where a measure spans orders of magnitude its axis is symlog (logarithmic, with 0 drawn at the base).",
-    spec: measurePanels(rows, { field: "model", sort: [...new Set(groups.map((g) => g.model))], title: "model" }, { field: "variant", sort: variants }, { field: "variant", type: "nominal", sort: variants, title: "variant" }),
+    spec: measurePanels(rows, { field: "model", sort: [...new Set(groups.map(panelModel))], title: "model" }, { field: "variant", sort: variants }, { field: "variant", type: "nominal", sort: variants, title: "variant" }),
   };
 }
 
@@ -102,19 +109,20 @@ const WITHOUT_BN = "without BatchNorm";
 
 /** The BN contrast: per pair and variant, the Fig. 2 measures of the model with BatchNorm next to the one without. */
 function fig3(report: ExperimentReport): ReportChart | null {
-  const byModel = new Map(analysed(report).map((g) => [`${g.model}\u0000${g.variant}`, g]));
+  const byModel = new Map(analysed(report).map((g) => [`${g.model}\u0000${g.variant}\u0000${g.environment ?? ""}`, g]));
   const variants = variantOrder(report);
+  const environments = [...new Set(report.groups.map((g) => g.environment ?? ""))];
   const rows: Row[] = report.batchNormPairs.flatMap((pair) =>
-    variants.flatMap((variant) => {
-      const withBn = byModel.get(`${pair.withBatchNorm}\u0000${variant}`);
-      const withoutBn = byModel.get(`${pair.withoutBatchNorm}\u0000${variant}`);
+    environments.flatMap((environment) => variants.flatMap((variant) => {
+      const withBn = byModel.get(`${pair.withBatchNorm}\u0000${variant}\u0000${environment}`);
+      const withoutBn = byModel.get(`${pair.withoutBatchNorm}\u0000${variant}\u0000${environment}`);
       if (!withBn || !withoutBn) return [];
-      const label = `${pair.withBatchNorm} vs ${pair.withoutBatchNorm}`;
+      const label = `${pair.withBatchNorm} vs ${pair.withoutBatchNorm}${environment === "" || environments.length === 1 ? "" : ` (${environment})`}`;
       return [
         ...stabilityRows([withBn]).map((r) => ({ ...r, pair: label, batchNorm: WITH_BN })),
         ...stabilityRows([withoutBn]).map((r) => ({ ...r, pair: label, batchNorm: WITHOUT_BN })),
       ];
-    }),
+    })),
   );
   if (rows.length === 0) return null;
   const pairs = [...new Set(rows.map((r) => r.pair as string))];
@@ -136,7 +144,7 @@ function fig4(report: ExperimentReport): ReportChart | null {
   const groups = analysed(report);
   const name = (c: number): string => report.classNames[c] ?? `class ${c}`;
   const rows: Row[] = groups.flatMap((g) =>
-    g.analysis!.perClass.classes.filter((c) => c.std !== null).map((c) => ({ model: g.model, variant: g.variant, class: name(c.class!), std: c.std! * 100 })),
+    g.analysis!.perClass.classes.filter((c) => c.std !== null).map((c) => ({ model: panelModel(g), variant: g.variant, class: name(c.class!), std: c.std! * 100 })),
   );
   if (rows.length === 0) return null;
   const classes = [...new Set(rows.map((r) => r.class as string))];
@@ -173,7 +181,7 @@ function fig5(report: ExperimentReport): ReportChart | null {
         ["FNR", sub.fnr?.stdRatio],
       ];
       for (const [metric, ratio] of metrics) {
-        if (ratio !== null && ratio !== undefined) rows.push({ model: g.model, variant: g.variant, group: sub.key, metric, ratio });
+        if (ratio !== null && ratio !== undefined) rows.push({ model: panelModel(g), variant: g.variant, group: sub.key, metric, ratio });
       }
     }
   }
@@ -211,7 +219,7 @@ function curves(report: ExperimentReport): ReportChart | null {
     g.runs.flatMap((run) =>
       run.curve
         .filter((e) => e.epoch !== null && e.testAccuracy !== null)
-        .map((e) => ({ model: g.model, variant: g.variant, replicate: run.replicate, epoch: e.epoch!, accuracy: e.testAccuracy! * 100 })),
+        .map((e) => ({ model: panelModel(g), variant: g.variant, replicate: run.replicate, epoch: e.epoch!, accuracy: e.testAccuracy! * 100 })),
     ),
   );
   if (rows.length === 0) return null;
@@ -239,7 +247,7 @@ function curves(report: ExperimentReport): ReportChart | null {
 function disagreement(report: ExperimentReport): ReportChart | null {
   const rows: Row[] = analysed(report).flatMap((g) =>
     g.analysis!.churn.disagreementHistogram.map((count, i) => ({
-      model: g.model,
+      model: panelModel(g),
       variant: g.variant,
       bin: i === 9 ? "0.9–1.0" : `${(i / 10).toFixed(1)}–${((i + 1) / 10).toFixed(1)}`,
       count: count ?? 0,
@@ -267,6 +275,67 @@ function disagreement(report: ExperimentReport): ReportChart | null {
   };
 }
 
+/** The paper's Fig. 6: the Fig. 2 measures per environment (x) and variant (bars), one row of panels per model. */
+function fig6(report: ExperimentReport): ReportChart | null {
+  if (!report.tooling) return null;
+  const groups = analysed(report);
+  if (stabilityRows(groups).length === 0) return null;
+  const environments = report.tooling.environments.map((e) => e.label);
+  const variants = variantOrder(report);
+  const models = [...new Set(groups.map((g) => g.model))].filter((m) => stabilityRows(groups.filter((g) => g.model === m)).length > 0);
+  const colour = { field: "variant", type: "nominal", sort: variants, title: "variant" };
+  const panels = (model: string) => ({
+    ...measurePanels(
+      stabilityRows(groups.filter((g) => g.model === model)),
+      { field: "environment", sort: environments, title: "environment" },
+      { field: "variant", sort: variants },
+      colour,
+    ),
+    title: model,
+  });
+  return {
+    id: "fig6",
+    title: "Instability per environment (paper Fig. 6)",
+    caption:
+      "Std of top-1 accuracy, mean pairwise churn and mean pairwise L2 of unit-normalised weights between replicates within each environment, per variant. " +
+      "Each bar is labelled with its value; where a measure spans orders of magnitude its axis is symlog.",
+    spec: (models.length === 1 ? panels(models[0]) : { vconcat: models.map(panels) }) as TopLevelSpec,
+  };
+}
+
+/** Heatmap of mean same-seed churn between environments, per model (rows) and variant (columns). */
+function environmentMatrix(report: ExperimentReport): ReportChart | null {
+  if (!report.tooling) return null;
+  const rows: Row[] = report.tooling.matrix
+    .filter((c) => c.churn !== null)
+    .map((c) => ({ model: c.model, variant: c.variant, a: c.a, b: c.b, churn: c.churn! * 100, label: `${c.identicalPairs === c.pairs ? "≡ " : ""}${(c.churn! * 100).toFixed(2)}` }));
+  if (rows.length === 0) return null;
+  const environments = report.tooling.environments.map((e) => e.label);
+  const x = { field: "b", type: "nominal", sort: environments, title: "environment" } as const;
+  const y = { field: "a", type: "nominal", sort: environments, title: "environment" } as const;
+  const side = Math.max(120, environments.length * 56);
+  const dark = Math.max(...rows.map((r) => r.churn as number)) / 2;
+  return {
+    id: "environments",
+    title: "Same-seed churn between environments",
+    caption:
+      "Mean churn (%) between runs with the same seeds in the row's and the column's environment; ≡: every such pair has identical weights (bitwise interchangeable). " +
+      "The diagonal compares replicates of one environment whose recorded seeds are all equal (CONTROL); it is empty for variants whose replicates draw their own seeds.",
+    spec: {
+      data: { values: rows },
+      facet: { row: { field: "model", type: "nominal", title: "model" }, column: { field: "variant", type: "nominal", sort: variantOrder(report), title: "variant" } },
+      spec: {
+        width: side,
+        height: side,
+        layer: [
+          { mark: "rect", encoding: { x, y, color: { field: "churn", type: "quantitative", title: "churn (%)", scale: { scheme: "blues", zero: true } } } },
+          { mark: { type: "text", fontSize: 10 }, encoding: { x, y, text: { field: "label", type: "nominal" }, color: { condition: { test: `datum.churn > ${dark}`, value: "white" }, value: "black" } } },
+        ],
+      },
+    },
+  };
+}
+
 /** Every chart of the report itself and of the determinism evidence given to it (`--check`, `--overhead`), in reading order. */
 export function allReportCharts(report: ExperimentReport): Chart[] {
   return [...reportCharts(report), ...(report.determinism ? determinismCharts(report.determinism) : [])];
@@ -274,7 +343,7 @@ export function allReportCharts(report: ExperimentReport): Chart[] {
 
 /** Every chart the report has data for, in reading order. */
 export function reportCharts(report: ExperimentReport): ReportChart[] {
-  return [fig2(report), fig3(report), fig4(report), fig5(report), batchSizeChart(report.batchSizes), curves(report), disagreement(report)].filter(
+  return [fig2(report), fig3(report), fig6(report), environmentMatrix(report), fig4(report), fig5(report), batchSizeChart(report.batchSizes), curves(report), disagreement(report)].filter(
     (c): c is ReportChart => c !== null,
   );
 }

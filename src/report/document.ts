@@ -8,14 +8,24 @@ import type { Block, Table } from "../document/blocks.js";
 import { MISSING } from "../document/blocks.js";
 import { batchSizeSection } from "./batch-size.js";
 import { determinismBlocks } from "./determinism.js";
+import { toolingBlocks } from "./tooling-document.js";
 import { BROWN_FORSYTHE_UNDEFINED, fixed, interval, percent, plusMinus, pValue, shortHash, times } from "./format.js";
 
 const heading = (level: 1 | 2 | 3, text: string): Block => ({ kind: "heading", level, text });
 const paragraph = (text: string): Block => ({ kind: "paragraph", text });
 const table = (headers: string[], rows: string[][], numeric: boolean[]): Block => ({ kind: "table", table: { headers, rows, numeric } });
 
-const groupName = (g: { model: string; variant: string }): string => `${g.model} / ${g.variant}`;
+const groupName = (g: { model: string; variant: string; environment?: string }): string => `${g.model} / ${g.variant}${g.environment === undefined ? "" : ` / ${g.environment}`}`;
 const plural = (n: number, word: string, words = `${word}s`): string => `${n} ${n === 1 ? word : words}`;
+
+/** A row's leading cells: model and variant, with the environment between them when the report spans several. */
+function lead(report: ExperimentReport, g: { model: string; variant: string; environment?: string }): string[] {
+  return report.tooling ? [g.model, g.environment ?? MISSING, g.variant] : [g.model, g.variant];
+}
+
+function leadHeaders(report: ExperimentReport): string[] {
+  return report.tooling ? ["Model", "Environment", "Variant"] : ["Model", "Variant"];
+}
 
 function className(report: ExperimentReport, index: number | null): string {
   return index === null ? MISSING : (report.classNames[index] ?? `class ${index}`);
@@ -27,8 +37,7 @@ export function table2(report: ExperimentReport): Table {
     const a = g.analysis;
     const top1 = a?.accuracy.top1;
     return [
-      g.model,
-      g.variant,
+      ...lead(report, g),
       `${g.replicatesCompleted}/${g.replicatesPlanned}`,
       plusMinus(percent(g.accuracy.mean, 2), percent(g.accuracy.std, 3)),
       interval(top1?.stdCi95, (x) => percent(x, 3)),
@@ -40,8 +49,7 @@ export function table2(report: ExperimentReport): Table {
   });
   return {
     headers: [
-      "Model",
-      "Variant",
+      ...leadHeaders(report),
       "Runs",
       "Accuracy % (mean ± std)",
       "Accuracy std 95% CI",
@@ -51,7 +59,7 @@ export function table2(report: ExperimentReport): Table {
       "Per-class ÷ overall std",
     ],
     rows,
-    numeric: [false, false, true, true, true, true, true, true, true],
+    numeric: [...leadHeaders(report).map(() => false), true, true, true, true, true, true, true],
   };
 }
 
@@ -94,7 +102,7 @@ function controlSection(report: ExperimentReport): Block[] {
       paragraph("With every noise source fixed, replicates must have bitwise-identical final weights (equal sha256 of the state dict)."),
       {
         kind: "list",
-        items: report.controlChecks.map((c) => describeControl(c, report.groups.find((g) => g.model === c.model && g.variant === c.variant))),
+        items: report.controlChecks.map((c) => describeControl(c, report.groups.find((g) => g.model === c.model && g.variant === c.variant && g.environment === c.environment))),
       },
     );
   }
@@ -103,19 +111,20 @@ function controlSection(report: ExperimentReport): Block[] {
     blocks.push(
       paragraph("Groups with free noise sources: how many of their completed runs ended with distinct weights (a free source should make every replicate differ)."),
       table(
-        ["Model", "Variant", "Free sources", "Distinct weight hashes / runs"],
-        free.map((g) => [g.model, g.variant, g.freeSources.join(", "), `${g.distinctWeightHashes}/${g.replicatesCompleted}`]),
-        [false, false, false, true],
+        [...leadHeaders(report), "Free sources", "Distinct weight hashes / runs"],
+        free.map((g) => [...lead(report, g), g.freeSources.join(", "), `${g.distinctWeightHashes}/${g.replicatesCompleted}`]),
+        [...leadHeaders(report).map(() => false), false, true],
       ),
     );
   }
   return blocks;
 }
 
-function comparisonRow(c: ComparisonSummary): string[] {
+function comparisonRow(report: ExperimentReport, c: ComparisonSummary): string[] {
   const r = c.result;
   return [
     c.model,
+    ...(report.tooling ? [c.environment ?? MISSING] : []),
     c.a,
     c.b,
     r ? percent(r.accuracyStd.a, 3) : MISSING,
@@ -137,12 +146,12 @@ function comparisonSection(report: ExperimentReport): Block[] {
       `Does variant A differ from B in accuracy variance (Brown–Forsythe test, and a permutation test on median-centred accuracies) and in mean churn (permutation test over replicate pairs; pairs share replicates, so read it as approximate)? Two-sided p-values, ${report.settings.permutations} permutations, seed ${report.settings.seed}.`,
     ),
     table(
-      ["Model", "A", "B", "Accuracy std % A", "Accuracy std % B", "Variance: Brown–Forsythe p", "Variance: permutation p", "Churn % A", "Churn % B", "Churn: permutation p"],
-      report.comparisons.map(comparisonRow),
-      [false, false, false, true, true, true, true, true, true, true],
+      ["Model", ...(report.tooling ? ["Environment"] : []), "A", "B", "Accuracy std % A", "Accuracy std % B", "Variance: Brown–Forsythe p", "Variance: permutation p", "Churn % A", "Churn % B", "Churn: permutation p"],
+      report.comparisons.map((c) => comparisonRow(report, c)),
+      [false, ...(report.tooling ? [false] : []), false, false, true, true, true, true, true, true, true],
     ),
     ...(report.comparisons.some((c) => c.result !== null && c.result.accuracyVarianceBrownForsythe.pValue === null) ? [paragraph(BROWN_FORSYTHE_UNDEFINED)] : []),
-    ...(skipped.length > 0 ? [{ kind: "list", items: skipped.map((c) => `${c.model}: ${c.a} vs ${c.b} not tested: ${c.skipped}.`) } as Block] : []),
+    ...(skipped.length > 0 ? [{ kind: "list", items: skipped.map((c) => `${c.model}${c.environment === undefined ? "" : ` (${c.environment})`}: ${c.a} vs ${c.b} not tested: ${c.skipped}.`) } as Block] : []),
   ];
 }
 
@@ -199,7 +208,7 @@ function perClassSection(report: ExperimentReport): Block[] {
     blocks.push(
       heading(3, model),
       table(
-        ["Class", "Examples", ...groups.map((g) => `${g.variant} accuracy %`)],
+        ["Class", "Examples", ...groups.map((g) => `${g.variant}${g.environment === undefined ? "" : ` (${g.environment})`} accuracy %`)],
         classes.map(([c, count]) => [
           className(report, c),
           String(count),
@@ -224,12 +233,11 @@ function moreMetricsSection(report: ExperimentReport): Block[] {
       "Churn CI: bootstrap 95% interval of the mean churn over test examples. Ambiguity: share of examples on which not all replicates agree. Discrepancy: the largest churn of one replicate against the majority vote. Ensemble gain: majority-vote accuracy minus mean replicate accuracy, in percentage points. Raw L2: distance between unnormalised weights, mean over pairs.",
     ),
     table(
-      ["Model", "Variant", "Churn 95% CI %", "Ambiguity %", "Discrepancy %", "Ensemble gain (pp)", "Top-5 accuracy %", "Raw L2 (mean)"],
+      [...leadHeaders(report), "Churn 95% CI %", "Ambiguity %", "Discrepancy %", "Ensemble gain (pp)", "Top-5 accuracy %", "Raw L2 (mean)"],
       analysed.map((g) => {
         const a = g.analysis!;
         return [
-          g.model,
-          g.variant,
+          ...lead(report, g),
           interval(a.churn.meanCi95, (x) => percent(x, 2)),
           percent(a.churn.ambiguity, 2),
           percent(a.churn.discrepancy, 2),
@@ -238,7 +246,7 @@ function moreMetricsSection(report: ExperimentReport): Block[] {
           a.weights ? fixed(a.weights.rawL2.mean, 4) : MISSING,
         ];
       }),
-      [false, false, true, true, true, true, true, true],
+      [...leadHeaders(report).map(() => false), true, true, true, true, true, true],
     ),
   ];
 }
@@ -272,13 +280,14 @@ export function reportDocument(report: ExperimentReport): Block[] {
     heading(1, `noiselab report: ${report.name}`),
     paragraph(
       `Predictions analysed at epoch ${report.epoch}; ${plural(report.classNames.length, "class", "classes")}; ` +
-        `${plural(report.groups.length, "model × variant group")}; ${plural(completed, "completed run")}, ${report.failedRuns.length} failed. ` +
+        `${plural(report.groups.length, report.tooling ? "model × environment × variant group" : "model × variant group")}; ${plural(completed, "completed run")}, ${report.failedRuns.length} failed. ` +
         `Bootstrap: ${report.settings.bootstrapResamples} resamples, seed ${report.settings.seed}.`,
     ),
     ...table2Section(report),
     ...controlSection(report),
     { kind: "figures" },
     ...comparisonSection(report),
+    ...(report.tooling ? toolingBlocks(report, report.tooling) : []),
     ...subgroupSection(report),
     ...perClassSection(report),
     ...batchSizeSection(report.batchSizes),

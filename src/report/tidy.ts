@@ -13,16 +13,17 @@ export interface TidyTable {
 /**
  * One row per run (completed or failed): its group, seeds, hash, and accuracy
  * at the analysed epoch; a failed run has its error's first line and no replicate number.
+ * Reports of several environments add each run's environment and tool-chain hash.
  */
 export function runsTable(report: ExperimentReport): TidyTable {
   const seedNames = [...new Set(report.groups.flatMap((g) => g.runs.flatMap((r) => Object.keys(r.seeds ?? {}))))].sort();
+  const multi = report.tooling !== undefined;
   const rows: (string | number | null)[][] = [];
   for (const g of report.groups) {
+    const lead = [report.name, g.model, ...(multi ? [g.environment ?? null] : []), g.variant];
     g.runs.forEach((run, i) => {
       rows.push([
-        report.name,
-        g.model,
-        g.variant,
+        ...lead,
         run.replicate,
         run.label,
         run.key,
@@ -33,17 +34,47 @@ export function runsTable(report: ExperimentReport): TidyTable {
         run.weightsHash,
         run.wallSeconds,
         ...seedNames.map((s) => run.seeds?.[s] ?? null),
+        ...(multi ? [run.toolchain ?? null] : []),
         null,
       ]);
     });
-    for (const f of report.failedRuns.filter((f) => f.model === g.model && f.variant === g.variant)) {
-      rows.push([report.name, g.model, g.variant, null, f.label, f.key, "failed", report.epoch, null, null, null, null, ...seedNames.map(() => null), f.error.split("\n")[0]]);
+    for (const f of report.failedRuns.filter((f) => f.model === g.model && f.variant === g.variant && f.environment === g.environment)) {
+      rows.push([...lead, null, f.label, f.key, "failed", report.epoch, null, null, null, null, ...seedNames.map(() => null), ...(multi ? [null] : []), f.error.split("\n")[0]]);
     }
   }
   return {
-    header: ["experiment", "model", "variant", "replicate", "run", "key", "status", "epoch", "accuracy", "final_accuracy", "weights_sha256", "wall_seconds", ...seedNames.map((s) => `seed_${s}`), "error"],
+    header: [
+      "experiment",
+      "model",
+      ...(multi ? ["environment"] : []),
+      "variant",
+      "replicate",
+      "run",
+      "key",
+      "status",
+      "epoch",
+      "accuracy",
+      "final_accuracy",
+      "weights_sha256",
+      "wall_seconds",
+      ...seedNames.map((s) => `seed_${s}`),
+      ...(multi ? ["toolchain_sha256"] : []),
+      "error",
+    ],
     rows,
   };
+}
+
+/**
+ * One row per same-seed pair across two environments (reports of several
+ * environments): the two runs, whether their weights are identical, churn,
+ * unit-weight L2 and accuracy difference (a − b, a fraction).
+ */
+export function pairsTable(report: ExperimentReport): TidyTable {
+  const rows = (report.tooling?.pairs ?? []).flatMap((p) =>
+    p.perPair.map((x) => [report.name, p.model, p.variant, p.a, p.b, x.replicate, x.runA, x.runB, x.identical ? 1 : 0, x.churn, x.unitL2, x.accuracyDifference]),
+  );
+  return { header: ["experiment", "model", "variant", "environment_a", "environment_b", "replicate", "run_a", "run_b", "identical_weights", "churn", "unit_l2", "accuracy_difference"], rows };
 }
 
 /**

@@ -8,7 +8,7 @@ import type { ExperimentReport } from "./build.js";
 import { allReportCharts } from "./charts.js";
 import { renderHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";
-import { runsTable, slicesTable } from "./tidy.js";
+import { pairsTable, runsTable, slicesTable } from "./tidy.js";
 
 /** The report as pretty JSON (2-space indent, trailing newline); the same report always gives the same bytes. */
 export function renderJson(report: ExperimentReport): string {
@@ -17,7 +17,7 @@ export function renderJson(report: ExperimentReport): string {
 
 /**
  * md, html, json: one file each. svg, png: one file per chart. csv: the tidy
- * tables of `runsTable` and `slicesTable`.
+ * tables of `runsTable` and `slicesTable`, and `pairsTable` when the runs span several environments.
  */
 export const REPORT_FORMATS = ["md", "html", "json", "svg", "png", "csv"] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -32,7 +32,8 @@ export async function renderReport(report: ExperimentReport, format: (typeof SIN
 /**
  * Writes the report under `outPrefix`: `<outPrefix>.md`, `.html`, `.json`;
  * `<outPrefix>-<chart>.svg` and `.png` per chart (the Markdown links to
- * them, PNG first); `<outPrefix>-runs.csv` and `<outPrefix>-slices.csv`.
+ * them, PNG first); `<outPrefix>-runs.csv` and `<outPrefix>-slices.csv`
+ * (and `<outPrefix>-pairs.csv` with several environments).
  * Creates the directory of `outPrefix` if needed. Every file is rendered
  * before anything is written, so a rendering failure leaves no file; each
  * file is written atomically, and if a later write fails the files this
@@ -56,7 +57,8 @@ export async function writeReport(report: ExperimentReport, outPrefix: string, f
     rendered.push([`${outPrefix}.${format}`, format === "md" ? renderMarkdown(report, figures) : await renderReport(report, format)]);
   }
   if (wanted.has("csv")) {
-    for (const [name, table] of [["runs", runsTable(report)], ["slices", slicesTable(report)]] as const) {
+    const tables = [["runs", runsTable(report)], ["slices", slicesTable(report)], ...(report.tooling ? [["pairs", pairsTable(report)] as const] : [])] as const;
+    for (const [name, table] of tables) {
       rendered.push([`${outPrefix}-${name}.csv`, formatCsv(table.header, table.rows)]);
     }
   }
