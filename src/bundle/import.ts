@@ -117,7 +117,7 @@ function keptMember(name: string): boolean {
 /** The bundle's experiment and runs, once they agree with each other and with the spec; else an InputError naming the member. */
 function checkContents(file: string, contents: BundleContents): { experiment: BundleExperiment; runs: BundleRun[] } {
   const fail = (member: string, what: string): never => {
-    throw new InputError(`bundle ${file}: member ${member} ${what}`);
+    throw new InputError(`bundle ${file}: member ${member}${what.startsWith(":") ? "" : " "}${what}`);
   };
   const json = (member: string): unknown => {
     try {
@@ -136,22 +136,21 @@ function checkContents(file: string, contents: BundleContents): { experiment: Bu
   if (!Array.isArray(rows)) return fail(RUNS_MEMBER, "must hold a list of runs");
   const keys = new Set<string>();
   for (const [i, row] of rows.entries()) {
-    const at = `${RUNS_MEMBER}`;
-    if (!isRecord(row) || typeof row.key !== "string" || typeof row.label !== "string" || !isRecord(row.metrics)) fail(at, `: runs[${i}] must have a key, a label, a config and metrics`);
+    if (!isRecord(row) || typeof row.key !== "string" || typeof row.label !== "string" || !isRecord(row.metrics)) fail(RUNS_MEMBER, `: runs[${i}] must have a key, a label, a config and metrics`);
     const run = row as unknown as BundleRun;
     if (typeof run.startedAt !== "string" || Number.isNaN(Date.parse(run.startedAt)) || typeof run.finishedAt !== "string" || Number.isNaN(Date.parse(run.finishedAt)) || typeof run.wallSeconds !== "number") {
-      fail(at, `: run ${run.label} must have its start and finish times and wall seconds`);
+      fail(RUNS_MEMBER, `: run ${run.label} must have its start and finish times and wall seconds`);
     }
-    if (keys.has(run.key)) fail(at, `lists run ${run.key} twice`);
+    if (keys.has(run.key)) fail(RUNS_MEMBER, `lists run ${run.key} twice`);
     keys.add(run.key);
     let key: string;
     try {
       key = contentHash(run.config);
     } catch (err) {
-      return fail(at, `: run ${run.label}: config ${(err as Error).message}`);
+      return fail(RUNS_MEMBER, `: run ${run.label}: config ${(err as Error).message}`);
     }
-    if (key !== run.key) fail(at, `: run ${run.label}: its key is not the hash of its config (edited?)`);
-    if (planned.get(key)?.label !== run.label) fail(at, `: run ${run.label} is not a run of the bundle's spec`);
+    if (key !== run.key) fail(RUNS_MEMBER, `: run ${run.label}: its key is not the hash of its config (edited?)`);
+    if (planned.get(key)?.label !== run.label) fail(RUNS_MEMBER, `: run ${run.label} is not a run of the bundle's spec`);
     for (const required of [UNIT_FILE, RESULT_FILE]) {
       if (!contents.kept.has(runMember(key, required))) fail(runMember(key, required), `is missing from ${RUNS_MEMBER}'s run ${run.label}`);
     }
