@@ -1,6 +1,6 @@
 // noiselab export: an experiment's spec, done runs and their files into one bundle file.
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { createReadStream, createWriteStream, openSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { pack as tarPack } from "tar-stream";
@@ -53,8 +53,9 @@ export async function exportExperiment(store: RunStore, name: string, outFile: s
 
   const temp = `${outFile}.${process.pid}.tmp`;
   try {
+    const fd = openSync(temp, "wx");
     const pack = tarPack();
-    const written = pipeline(pack, createWriteStream(temp, { flags: "wx" }));
+    const written = pipeline(pack, createWriteStream(temp, { fd }));
     await addEntry(pack, { name: MANIFEST_MEMBER, data: Buffer.from(`${JSON.stringify(manifest, null, 1)}\n`) }, created);
     for (const [i, source] of sources.entries()) await addEntry(pack, source, created, members[i].size);
     pack.finalize();
@@ -64,7 +65,7 @@ export async function exportExperiment(store: RunStore, name: string, outFile: s
     rmSync(temp, { force: true });
     const code = (err as NodeJS.ErrnoException).code;
     if (code === undefined) throw err;
-    throw new InputError(`--out ${outFile}: cannot write the bundle (${(err as Error).message})`);
+    throw new InputError(`--out ${outFile}: cannot write the bundle (${code})`);
   }
   return { runs: done.length, leftOut: all.length - done.length, bytes: statSync(outFile).size };
 }
@@ -93,10 +94,11 @@ function addEntry(pack: Pack, source: Source, mtime: Date, size?: number): Promi
   return new Promise((resolve, reject) => {
     const header = { name: source.name, mtime, mode: 0o644 };
     if ("data" in source) {
-      pack.entry(header, source.data, (err) => (err ? reject(err) : resolve()));
+      pack.entry(header, source.data, (err) => (err ? reject(err) : resolve())).on("error", reject);
       return;
     }
     const entry = pack.entry({ ...header, size }, (err) => (err ? reject(err) : resolve()));
+    entry.on("error", reject);
     const input = createReadStream(source.path);
     input.on("error", (err) => {
       entry.destroy(err);
