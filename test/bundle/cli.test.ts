@@ -1,7 +1,7 @@
 // noiselab export / import end to end: a round trip between two stores, import twice, damaged
 // bundles refused with nothing imported, conflicting runs refused, and --machine.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { gzipSync } from "node:zlib";
@@ -69,6 +69,21 @@ describe("noiselab export and import between two stores", () => {
         assert.deepEqual(member.data, readFileSync(join(a, "runs", run.key, file)));
       }
     }
+  });
+
+  test("export refuses a run whose files are damaged, and an unwritable --out, writing nothing", () => {
+    const copy = join(dir, "a-damaged");
+    cpSync(a, copy, { recursive: true });
+    const run = listRuns(copy, "tiny")[1];
+    rmSync(join(copy, "runs", run.key, "predictions-e1.npy"));
+    const out = join(dir, "damaged-export.tar");
+    const r = noiselab(["export", "tiny", "--store", copy, "--out", out]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr.trim(), new RegExp(`^noiselab export: run ${run.label}: artifact \\S+predictions-e1\\.npy is missing; noiselab run redoes it`));
+    assert.equal(existsSync(out), false);
+    const unwritable = noiselab(["export", "tiny", "--store", a, "--out", join(dir, "no-such-dir", "x.tar")]);
+    assert.equal(unwritable.status, 2, unwritable.stderr);
+    assert.match(unwritable.stderr.trim(), /^noiselab export: --out \S+x\.tar: cannot write the bundle \(ENOENT\)$/);
   });
 
   test("import into another store: the same runs, and the same report", () => {
