@@ -57,7 +57,7 @@ export async function importBundle(file: string, storeDir: string, options: Impo
     const incoming: IncomingRun[] = runs.map((row, i) => {
       const key = contentHash(configs[i]);
       const plan = planned.get(key);
-      if (plan === undefined) throw new InputError(`bundle ${file}: run ${row.label}, renamed for --machine, is not a run of the experiment's spec`);
+      if (plan === undefined) throw new InputError(`bundle ${file}: run ${row.label}${options.machine === undefined ? "" : `, renamed for --machine ${options.machine},`} is not a run of the experiment's spec in this store`);
       return { row, unit: { key, experiment: experiment.name, label: plan.label, config: configs[i] } };
     });
     const skipped: IncomingRun[] = [];
