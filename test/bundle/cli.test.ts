@@ -1,12 +1,13 @@
 // noiselab export / import end to end: a round trip between two stores, import twice, damaged
 // bundles refused with nothing imported, conflicting runs refused, and --machine.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { gzipSync } from "node:zlib";
 import { parseSpec } from "../../src/experiment/spec.js";
-import { listRuns, noiselab, tempDir, tinySpec, writeSpec } from "../e2e/cli.js";
+import { BIN, listRuns, noiselab, tempDir, tinySpec, writeSpec } from "../e2e/cli.js";
 import { dataOffset, readMembers, writeMembers } from "./tar.js";
 
 const ENVIRONMENT = { name: "cpu", device: "cpu", threads: 1, precision: "fp32", onednn: true };
@@ -94,6 +95,17 @@ describe("noiselab export and import between two stores", () => {
     assert.equal(fromB.md, fromA.md);
     assert.deepEqual(fromB.json, fromA.json);
     assert.match(fromB.md, /smallcnn \/ CONTROL: 2\/2 replicates bitwise identical/);
+  });
+
+  test("export and import do not load the native engine (a machine without libtorch can gather bundles)", () => {
+    const env = { ...process.env, NOISELAB_ADDON: "/nonexistent/noiselab.node" };
+    const c = join(dir, "c");
+    const imported = spawnSync(process.execPath, [BIN, "import", bundle, "--store", c], { encoding: "utf8", env });
+    assert.equal(imported.status, 0, imported.stderr);
+    const again = join(dir, "again.tar");
+    const exported = spawnSync(process.execPath, [BIN, "export", "tiny", "--store", c, "--out", again], { encoding: "utf8", env });
+    assert.equal(exported.status, 0, exported.stderr);
+    assert.deepEqual(listRuns(c, "tiny"), listRuns(a, "tiny"));
   });
 
   test("importing twice, or into the store it came from, changes nothing", () => {
