@@ -85,7 +85,12 @@ export async function importBundle(file: string, storeDir: string, options: Impo
         },
       });
       if (local === undefined) store.defineExperiment(experiment.name, spec);
-      else if (canonicalJson(spec) !== canonicalJson(local.spec)) store.replaceExperimentSpec(experiment.name, spec);
+      else if (canonicalJson(spec) !== canonicalJson(local.spec)) {
+        store.replaceExperimentSpec(experiment.name, spec);
+        // More environments can change the labels of the runs already here (they gain their environment's name).
+        const members = new Set(store.runsOf(experiment.name).map((r) => r.key));
+        for (const run of planned.values()) if (members.has(run.key)) store.linkRun(run);
+      }
       for (const run of fresh) {
         const dir = staging.get(run.row.key)!;
         if (run.unit.key !== run.row.key || run.unit.label !== run.row.label) rewriteUnit(dir, run.unit);
