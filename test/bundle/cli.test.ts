@@ -242,6 +242,9 @@ describe("--machine keeps another machine's runs as environments of their own", 
     assert.equal(after.length, 4);
     const imported = after.filter((r) => !local.some((l) => l.key === r.key));
     assert.equal(imported.length, 2);
+    assert.ok(imported.every((r) => r.label.includes("cpu@laptop")), "imported runs are labelled with their environment");
+    assert.ok(after.filter((r) => !imported.includes(r)).every((r) => !r.label.includes("@")), "the store's own runs keep theirs");
+    assert.equal(new Set(after.map((r) => r.label)).size, 4, "every run has a label of its own");
     // The same training elsewhere: the imported runs keep their weights, under new keys.
     assert.deepEqual(imported.map((r) => r.weightsHash).sort(), listRuns(join(dir, "a"), "machines").map((r) => r.weightsHash).sort());
     const md = report(join(dir, "b"), "machines", join(dir, "report")).md;
