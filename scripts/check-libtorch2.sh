@@ -3,12 +3,15 @@
 # of a libtorch 2.x: Debian 13's libtorch-dev, downloaded (not installed) into a
 # scratch directory with apt. Evidence that one source tree builds against
 # libtorch 1.13 and 2.x without a second machine. Needs the npm dependencies
-# (node-addon-api, node-api-headers) and network access to Debian's mirror.
+# (node-addon-api, node-api-headers) and network access to the Debian mirror
+# this machine's apt uses (found by scripts/libtorch2-chroot.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/libtorch2-chroot.sh
 work=${TMPDIR:-/tmp}/noiselab-libtorch2
 mkdir -p "$work/lists/partial" "$work/debs" "$work/root"
-echo "deb http://deb.debian.org/debian trixie main" > "$work/sources.list"
+mirror=$(libtorch2_mirror)
+echo "deb $mirror trixie main" > "$work/sources.list"
 apt_opts=(-q -o "Dir::Etc::SourceList=$work/sources.list" -o Dir::Etc::SourceParts=/nonexistent -o "Dir::State::Lists=$work/lists")
 apt-get "${apt_opts[@]}" update > /dev/null
 (cd "$work/debs" && apt-get "${apt_opts[@]}" download libtorch-dev 2> /dev/null)

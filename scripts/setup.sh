@@ -13,6 +13,7 @@ packages=(
   python3-pil           # the image-resize reference (scripts/make_resize_fixtures.py)
   dataset-fashion-mnist # /usr/share/datasets/fashion-mnist, the main job's data
   time                  # GNU time: wall time and peak RSS in bench/main-job.sh
+  debootstrap           # the Debian 13 chroot with libtorch 2.6 (npm run test:libtorch2, scripts/cross-version.sh)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -11,6 +11,8 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   bench: { summary: "training-step throughput (bench train)", load: async () => (await import("./bench.js")).benchCommand },
   overhead: { summary: "what determinism costs: training-step time per determinism switch", load: async () => (await import("./overhead.js")).overheadCommand },
   check: { summary: "is training bitwise deterministic, and where do two runs first diverge", load: async () => (await import("./check.js")).checkCommand },
+  export: { summary: "write an experiment's runs and their files into one bundle file", load: async () => (await import("./export.js")).exportCommand },
+  import: { summary: "put a bundle's runs into a store, checked by hash (another machine's runs)", load: async () => (await import("./import.js")).importCommand },
   analyze: { summary: "stability metrics of replicate predictions from any framework", load: async () => (await import("./analyze.js")).analyzeCommand },
 };
 

@@ -171,6 +171,15 @@ export class RunStore {
     );
   }
 
+  /**
+   * Replace the spec of an existing experiment. Only for changes that keep what its runs mean:
+   * `noiselab import` adds the environments of imported runs (src/bundle/machine.ts).
+   */
+  replaceExperimentSpec(name: string, spec: unknown): void {
+    const changed = this.guard(() => this.db.prepare("UPDATE experiments SET spec = ? WHERE name = ?").run(canonicalJson(spec), name).changes);
+    if (changed === 0) throw new InputError(`no experiment "${name}" in the store`);
+  }
+
   getExperiment(name: string): ExperimentRecord | undefined {
     return this.guard(() => this.queryExperiments("WHERE e.name = ?", name)[0]);
   }
