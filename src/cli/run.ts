@@ -14,6 +14,7 @@ import { MAX_REPLICATES, parseSpec, readSpecFile } from "../experiment/spec.js";
 import { MODEL_NAMES } from "../models/names.js";
 import { ALLOCATOR_HELP, parseAllocator } from "../environment/allocator.js";
 import { MAX_THREADS } from "../environment/config.js";
+import { FINGERPRINT_FILE, readFingerprint } from "../environment/fingerprint.js";
 import { LocalPoolExecutor, RunInterruptedError } from "../runner/executor.js";
 import { ProgressBar } from "../runner/progress.js";
 import { ExperimentConflictError, RunStore } from "../store/run-store.js";
@@ -95,6 +96,26 @@ function planText(spec: ExperimentSpec, runs: readonly PlannedRun[]): string {
     `runs (${runs.length}: ${shape(spec)}):`,
     ...runs.map((r) => `  ${r.label.padEnd(width)}  ${r.key}`),
   ].join("\n");
+}
+
+/**
+ * The toolchains the experiment's completed runs were made with (fingerprint.json), as
+ * `96da6a48 (AMD EPYC, libtorch 1.13.0): 12 runs`; runs of different toolchains are never replicates.
+ */
+function toolchainLines(store: RunStore, runs: readonly PlannedRun[]): string[] {
+  const seen = new Map<string, { description: string; runs: Set<string> }>();
+  for (const run of runs) {
+    if (store.getRun(run.key)?.status !== "done") continue;
+    const fingerprint = readFingerprint(store.artifactPath(run.key, FINGERPRINT_FILE));
+    const id = fingerprint?.toolchain.slice(0, 8) ?? "unknown";
+    const description = fingerprint ? ` (${fingerprint.cpu.model}${fingerprint.gpu ? `, ${fingerprint.gpu.name}` : ""}, libtorch ${fingerprint.versions.libtorch})` : " (no fingerprint.json)";
+    const entry = seen.get(id) ?? { description, runs: new Set<string>() };
+    entry.runs.add(run.key);
+    seen.set(id, entry);
+  }
+  const lines = [...seen].map(([id, e]) => `toolchain ${id}${e.description}: ${e.runs.size} run(s)`);
+  if (seen.size > 1) lines.push(`runs of this experiment were made with ${seen.size} toolchains (machines or libraries); the report never counts them as replicates of each other`);
+  return lines;
 }
 
 /**
@@ -188,6 +209,7 @@ export const runCommand: Command = {
       bar.finish();
       for (const r of result.redone) console.error(`  redone ${r.label}: ${r.error}`);
       console.error(`noiselab run: ${result.done} trained, ${result.skipped} already done, ${result.failed} failed`);
+      for (const line of toolchainLines(store, runs)) console.error(`  ${line}`);
       // An error's first line is its cause (docs/runner.md); the rest is the worker's stderr tail.
       for (const f of result.failures) console.error(`  failed ${f.label}: ${f.error.split("\n")[0]}`);
       return result.failed > 0 ? 1 : 0;

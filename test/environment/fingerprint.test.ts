@@ -59,6 +59,8 @@ describe("runs with their fingerprints, end to end", () => {
   test("oneDNN off trains, and is recorded; every run writes fingerprint.json", () => {
     const r = noiselab(["run", spec, "--store", store]);
     assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /^ {2}toolchain [0-9a-f]{8} \(.+, libtorch [0-9.]+\): 4 run\(s\)$/m);
+    assert.doesNotMatch(r.stderr, /toolchains/);
     const runs = listRuns(store, "onednn");
     assert.deepEqual(runs.map((run) => run.label).sort(), ["smallcnn/CONTROL/off/r0", "smallcnn/CONTROL/off/r1", "smallcnn/CONTROL/on/r0", "smallcnn/CONTROL/on/r1"]);
     const s = RunStore.open(store);
@@ -89,8 +91,9 @@ describe("runs with their fingerprints, end to end", () => {
     try {
       const run = listRuns(store, "onednn").find((r) => r.label === "smallcnn/CONTROL/on/r1")!;
       const path = s.artifactPath(run.key, FINGERPRINT_FILE);
-      const other = { ...(JSON.parse(readFileSync(path, "utf8")) as Fingerprint), toolchain: "f".repeat(64) };
-      writeFileSync(path, JSON.stringify(other));
+      // As if it had been trained on another machine; the same size, so the store still takes the artifact as whole.
+      const text = readFileSync(path, "utf8");
+      writeFileSync(path, text.replace((JSON.parse(text) as Fingerprint).toolchain, "f".repeat(64)));
       const groups = collectResults(s, "onednn").groups.filter((g) => g.variant === "CONTROL" && g.environment.startsWith("on"));
       assert.deepEqual(
         groups.map((g) => [g.environment, g.runs.map((r) => r.label), g.replicatesPlanned]),
@@ -100,6 +103,11 @@ describe("runs with their fingerprints, end to end", () => {
         ],
       );
       assert.equal(groups[1].toolchain, "f".repeat(64));
+      // noiselab run says so too.
+      const again = noiselab(["run", spec, "--store", store]);
+      assert.equal(again.status, 0, again.stderr);
+      assert.match(again.stderr, /toolchain ffffffff \(.+\): 1 run\(s\)/);
+      assert.match(again.stderr, /runs of this experiment were made with 2 toolchains/);
     } finally {
       s.close();
     }
