@@ -3,6 +3,7 @@
 // `quick` (the README's main job, minutes on 2 cores) and `standard` run the
 // same recipe, networks and augmentation, only shorter: fewer epochs (the
 // first epochs of the paper's schedule), fewer examples, fewer replicates.
+import { availableParallelism } from "node:os";
 import type { DatasetSpec } from "../data/index.js";
 import { DEFAULT_ENVIRONMENT } from "../environment/config.js";
 import { InputError } from "../errors.js";
@@ -83,9 +84,36 @@ export function dataOrderBatchSizes(trainSize: number): number[] {
   return [...[128, 512, 2048, 8192].filter((b) => b < trainSize), trainSize];
 }
 
+/** The machine a preset is for: the tooling preset's environments depend on it. */
+interface PresetHost {
+  /** The device of the run (cpu, cuda, cuda:N). */
+  device: string;
+  /** CPU cores. */
+  cores: number;
+}
+
 export interface Preset {
   description: string;
-  build(scale: ScaleSettings): ExperimentSpec;
+  build(scale: ScaleSettings, host: PresetHost): ExperimentSpec;
+}
+
+/**
+ * The tooling preset's environments, each differing from `baseline` (1
+ * thread, fp32, oneDNN on) in one setting: 2 threads, all cores (where there
+ * are more than 2), bf16 autocast, oneDNN off; on CUDA also TF32 and fp16
+ * autocast.
+ */
+export function toolingEnvironments(host: PresetHost) {
+  const baseline = { name: "baseline", device: host.device, threads: 1, precision: "fp32" as "fp32" | "tf32" | "bf16" | "fp16", onednn: true };
+  const cuda = host.device.startsWith("cuda");
+  return [
+    baseline,
+    { ...baseline, name: "threads-2", threads: 2 },
+    ...(host.cores > 2 ? [{ ...baseline, name: `threads-${host.cores}`, threads: host.cores }] : []),
+    { ...baseline, name: "bf16", precision: "bf16" as const },
+    { ...baseline, name: "no-onednn", onednn: false },
+    ...(cuda ? [{ ...baseline, name: "tf32", precision: "tf32" as const }, { ...baseline, name: "fp16", precision: "fp16" as const }] : []),
+  ];
 }
 
 export const PRESETS: Record<string, Preset> = {
@@ -128,6 +156,12 @@ export const PRESETS: Record<string, Preset> = {
       return { name: "data-order", dataset: cifar10(s), models, variants: ["only:shuffle"], replicates: replicates(10, s), seed: 0, training: training(CIFAR, s), environments: [{ ...DEFAULT_ENVIRONMENT }] };
     },
   },
+  tooling: {
+    description:
+      "Figure 6: tooling noise, the four variants with the same seeds in several environments (threads 1 vs 2 vs all cores, fp32 vs bf16, oneDNN on vs off; TF32 and fp16 on CUDA) (SmallCNN, the CIFAR-10 recipe on Fashion-MNIST)",
+    build: (s, host) =>
+      Object.assign(paperVariants("tooling", [model("smallcnn")], s, CIFAR, { kind: "fashion-mnist", trainSubset: s.trainSubset }, 4), { environments: toolingEnvironments(host) }),
+  },
   celeba: {
     description: "Table 5: sub-group accuracy, FPR and FNR std by Male/Female × Young/Old (ResNet-18 at 128×128 on all 40 attributes, CelebA)",
     build: (s) => paperVariants("celeba", [model("resnet18")], s, CELEBA, { kind: "celeba", dir: PAPER_DATA_DIRS.celeba, trainSubset: s.trainSubset }),
@@ -145,6 +179,8 @@ export interface PresetOverrides {
   device?: string;
   /** Intra-op threads of every environment. */
   threads?: number;
+  /** CPU cores of the machine the preset is for (default: this one's). */
+  cores?: number;
 }
 
 /** The spec of a preset at a scale, with command-line overrides applied. */
@@ -152,7 +188,8 @@ export function presetSpec(name: string, overrides: PresetOverrides = {}): Exper
   const preset = PRESETS[name];
   if (!preset) throw new InputError(`unknown preset "${name}" (presets: ${Object.keys(PRESETS).join(", ")}; or give a spec file)`);
   const scale = scales[overrides.scale ?? "quick"];
-  return applyOverrides(preset.build({ ...scale, trainSubset: overrides.trainSubset ?? scale.trainSubset }), overrides);
+  const host = { device: overrides.device ?? "cpu", cores: overrides.cores ?? availableParallelism() };
+  return applyOverrides(preset.build({ ...scale, trainSubset: overrides.trainSubset ?? scale.trainSubset }, host), overrides);
 }
 
 /** Command-line overrides on any spec (preset or file). */

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { planRuns } from "../../src/experiment/plan.js";
-import { PRESETS, SCALES, dataOrderBatchSizes, presetSpec } from "../../src/experiment/presets.js";
+import { PRESETS, SCALES, dataOrderBatchSizes, presetSpec, toolingEnvironments } from "../../src/experiment/presets.js";
 import { parseSpec } from "../../src/experiment/spec.js";
 import { actingNoise, parseVariant } from "../../src/noise/index.js";
 
@@ -103,5 +103,27 @@ describe("free sources are those that act", () => {
     assert.equal(noiseOf("mobilenetv2", "ALGO").dropout, true);
     // A variant whose only free source cannot act is a control: every source fixed.
     assert.ok(Object.values(noiseOf("smallcnn", "only:augment")).every((free) => !free));
+  });
+});
+
+describe("the tooling preset", () => {
+  test("each environment differs from the baseline in one setting; all cores only where there are more than 2, TF32 and fp16 only on CUDA", () => {
+    const names = (device: string, cores: number) => toolingEnvironments({ device, cores }).map((e) => e.name);
+    assert.deepEqual(names("cpu", 2), ["baseline", "threads-2", "bf16", "no-onednn"]);
+    assert.deepEqual(names("cpu", 8), ["baseline", "threads-2", "threads-8", "bf16", "no-onednn"]);
+    assert.deepEqual(names("cuda:1", 2), ["baseline", "threads-2", "bf16", "no-onednn", "tf32", "fp16"]);
+    const [baseline, ...others] = toolingEnvironments({ device: "cuda", cores: 16 });
+    assert.deepEqual(baseline, { name: "baseline", device: "cuda", threads: 1, precision: "fp32", onednn: true });
+    for (const e of others) {
+      const changed = (["device", "threads", "precision", "onednn"] as const).filter((k) => e[k] !== baseline[k]);
+      assert.equal(changed.length, 1, `${e.name} changes ${changed.join(", ")}`);
+    }
+  });
+
+  test("SmallCNN, the four variants and same-seed replicates on a Fashion-MNIST subset, in the machine's environments", () => {
+    const spec = presetSpec("tooling", { cores: 2 });
+    assert.deepEqual([spec.dataset.kind, spec.dataset.trainSubset, spec.models.map((m) => m.name), spec.variants, spec.replicates], ["fashion-mnist", 8000, ["smallcnn"], ["ALGO+IMPL", "ALGO", "IMPL", "CONTROL"], 2]);
+    assert.deepEqual((spec as { environments?: unknown }).environments, toolingEnvironments({ device: "cpu", cores: 2 }));
+    assert.deepEqual((presetSpec("tooling", { cores: 2, device: "cuda" }) as { environments?: { name: string }[] }).environments!.map((e) => e.name).slice(-2), ["tf32", "fp16"]);
   });
 });
