@@ -71,6 +71,7 @@ function resolveTarget(target: string, modelLabel: string | undefined, examples:
   const spec = resolveSpec(target, {});
   const entry = modelLabel === undefined ? spec.models[0] : spec.models.find((m) => m.label === modelLabel);
   if (!entry) throw new InputError(`--model: the spec has no model labelled "${modelLabel}" (models: ${spec.models.map((m) => m.label).join(", ")})`);
+  if (entry.command || !spec.dataset) throw new InputError(`model "${entry.label}" is a command: check it with noiselab check --command "${entry.command?.join(" ") ?? "…"}"`);
   const splits = loadDataset(spec.dataset);
   const train = splits.train.labels.length > examples ? seededSubset(splits.train, examples, 0) : splits.train;
   const tensors = datasetTensors(train);

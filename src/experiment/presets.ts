@@ -7,7 +7,7 @@ import type { DatasetSpec } from "../data/index.js";
 import { InputError } from "../errors.js";
 import { PAPER_VARIANTS } from "../noise/index.js";
 import type { TrainingConfig } from "../train/config.js";
-import type { ExperimentSpec, ModelEntry } from "./spec.js";
+import type { BuiltInSpec, ExperimentSpec, ModelEntry } from "./spec.js";
 
 export const SCALES = ["quick", "standard", "full"] as const;
 export type Scale = (typeof SCALES)[number];
@@ -73,7 +73,7 @@ const cifar10 = (s: ScaleSettings): DatasetSpec => ({ kind: "cifar10", dir: PAPE
 const model = (name: string, label = name, options: Record<string, unknown> = {}): ModelEntry => ({ name, label, options });
 
 /** The four variants of the paper for `models`, 10 replicates at the full scale. */
-function paperVariants(name: string, models: ModelEntry[], s: ScaleSettings, recipe = CIFAR, dataset = cifar10(s), paperReplicates = 10): ExperimentSpec {
+function paperVariants(name: string, models: ModelEntry[], s: ScaleSettings, recipe = CIFAR, dataset = cifar10(s), paperReplicates = 10): BuiltInSpec {
   return { name, dataset, models, variants: [...PAPER_VARIANTS], replicates: replicates(paperReplicates, s), seed: 0, training: training(recipe, s) };
 }
 
@@ -84,7 +84,7 @@ export function dataOrderBatchSizes(trainSize: number): number[] {
 
 export interface Preset {
   description: string;
-  build(scale: ScaleSettings): ExperimentSpec;
+  build(scale: ScaleSettings): BuiltInSpec;
 }
 
 export const PRESETS: Record<string, Preset> = {
@@ -144,15 +144,23 @@ export interface PresetOverrides {
 }
 
 /** The spec of a preset at a scale, with command-line overrides applied. */
-export function presetSpec(name: string, overrides: PresetOverrides = {}): ExperimentSpec {
+export function presetSpec(name: string, overrides: PresetOverrides = {}): BuiltInSpec {
   const preset = PRESETS[name];
   if (!preset) throw new InputError(`unknown preset "${name}" (presets: ${Object.keys(PRESETS).join(", ")}; or give a spec file)`);
   const scale = scales[overrides.scale ?? "quick"];
-  return applyOverrides(preset.build({ ...scale, trainSubset: overrides.trainSubset ?? scale.trainSubset }), overrides);
+  return applyBuiltInOverrides(preset.build({ ...scale, trainSubset: overrides.trainSubset ?? scale.trainSubset }), overrides);
 }
 
-/** Command-line overrides on any spec (preset or file). */
+/** Command-line overrides on any spec (preset or file). A spec of commands alone takes only --replicates. */
 export function applyOverrides(spec: ExperimentSpec, overrides: PresetOverrides): ExperimentSpec {
+  if (spec.dataset && spec.training) return applyBuiltInOverrides(spec as BuiltInSpec, overrides);
+  for (const name of ["epochs", "dataset", "device"] as const) {
+    if (overrides[name] !== undefined) throw new InputError(`--${name}: every model of this spec is a command, which sets its own ${name}; pass it in the command`);
+  }
+  return { ...spec, replicates: overrides.replicates ?? spec.replicates };
+}
+
+function applyBuiltInOverrides(spec: BuiltInSpec, overrides: PresetOverrides): BuiltInSpec {
   const training = { ...spec.training };
   if (overrides.epochs !== undefined) {
     training.epochs = overrides.epochs;

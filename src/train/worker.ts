@@ -3,6 +3,8 @@
 // runner's contract, docs/runner.md). Progress goes to stdout as JSON lines.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { isCommandConfig } from "../command/config.js";
+import { ScriptError, runCommandUnit, runTimeoutFromEnv } from "../command/run.js";
 import { activeAllocator } from "../environment/allocator.js";
 import { RESULT_FILE, UNIT_FILE, writeWorkerError } from "../run-unit/unit.js";
 import type { WorkerInput, WorkerResult } from "../run-unit/unit.js";
@@ -17,21 +19,24 @@ if (!stagingDir) {
 // A failure's cause goes to error.json for the parent to record as the run's error; the stack to stderr.log.
 process.on("uncaughtException", (err) => {
   writeWorkerError(stagingDir, err);
-  console.error(err);
+  // A failed script's stderr tells its story; the worker's stack would push it out of the logged tail.
+  if (!(err instanceof ScriptError)) console.error(err);
   process.exit(1);
 });
 const unit = JSON.parse(readFileSync(join(stagingDir, UNIT_FILE), "utf8")) as WorkerInput;
 let reported = 0;
-const outcome = await trainRun(unit.config as RunConfig, stagingDir, {
-  threads: unit.threads,
-  onProgress: (fraction) => {
-    // A line per percent at most: progress is for humans.
-    if (fraction - reported >= 0.01 || fraction === 1) {
-      reported = fraction;
-      process.stdout.write(`${JSON.stringify({ progress: fraction })}\n`);
-    }
-  },
-});
+const outcome = isCommandConfig(unit.config)
+  ? await runCommandUnit(unit.config, stagingDir, { threads: unit.threads, timeoutSeconds: runTimeoutFromEnv(process.env) })
+  : await trainRun(unit.config as RunConfig, stagingDir, {
+      threads: unit.threads,
+      onProgress: (fraction) => {
+        // A line per percent at most: progress is for humans.
+        if (fraction - reported >= 0.01 || fraction === 1) {
+          reported = fraction;
+          process.stdout.write(`${JSON.stringify({ progress: fraction })}\n`);
+        }
+      },
+    });
 // The allocator is recorded with the environment, not in the run's config: it does not change numerics.
 const peakRssBytes = process.resourceUsage().maxRSS * 1024;
 const result: WorkerResult = {
