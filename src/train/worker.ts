@@ -9,7 +9,6 @@ import { activeAllocator } from "../environment/allocator.js";
 import { RESULT_FILE, UNIT_FILE, writeWorkerError } from "../run-unit/unit.js";
 import type { WorkerInput, WorkerResult } from "../run-unit/unit.js";
 import type { RunConfig } from "./config.js";
-import { trainRun } from "./train.js";
 
 const stagingDir = process.argv[2];
 if (!stagingDir) {
@@ -27,7 +26,8 @@ const unit = JSON.parse(readFileSync(join(stagingDir, UNIT_FILE), "utf8")) as Wo
 let reported = 0;
 const outcome = isCommandConfig(unit.config)
   ? await runCommandUnit(unit.config, stagingDir, { threads: unit.threads, timeoutSeconds: runTimeoutFromEnv(process.env) })
-  : await trainRun(unit.config as RunConfig, stagingDir, {
+  : // Loaded here, so that a command's worker never loads the engine.
+    await (await import("./train.js")).trainRun(unit.config as RunConfig, stagingDir, {
       threads: unit.threads,
       onProgress: (fraction) => {
         // A line per percent at most: progress is for humans.
