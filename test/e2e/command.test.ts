@@ -178,3 +178,24 @@ describe("bad scripts fail their own runs, and the other runs go on", { skip: ha
     assert.deepEqual({ ...bisect.baseline.firstDivergence, maxAbsDiff: undefined }, { step: 0, phase: "backward", module: "fc", tensor: "grad of fc.weight", maxAbsDiff: undefined });
   });
 });
+
+describe("bad --command arguments", () => {
+  test("exit 2 with a one-line message naming the option, before anything is written", () => {
+    const dir = tempDir("command-args");
+    const store = ["--store", join(dir, "store")];
+    for (const [args, pattern] of [
+      [["run", "table2", "--command", "python3 train.py", ...store], /--command replaces the spec/],
+      [["run", "--command", "python3 train.py | tee log", ...store], /--command: "\|" needs a shell/],
+      [["run", "--command", "python3 train.py", "--epochs", "3", ...store], /--epochs: a command sets its own/],
+      [["run", "--command", "python3 train.py", "--run-timeout", "soon", ...store], /--run-timeout must be a duration such as 90s/],
+      [["run", "table2", "--variants", "ALGO", ...store], /--variants goes with --command/],
+      [["check", "--command", "python3 train.py", "--batch", "8"], /--batch does not apply to --command/],
+    ] as const) {
+      const r = noiselab([...args], dir);
+      assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, pattern);
+      assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+    }
+    assert.deepEqual(readdirSync(dir), []);
+  });
+});
