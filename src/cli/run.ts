@@ -15,7 +15,7 @@ import { planRuns } from "../experiment/plan.js";
 import type { ExperimentSpec } from "../experiment/spec.js";
 import { MAX_REPLICATES, parseSpec, readSpecFile } from "../experiment/spec.js";
 import { MODEL_NAMES } from "../models/names.js";
-import { PAPER_VARIANTS } from "../noise/index.js";
+import { PAPER_VARIANTS, parseVariant } from "../noise/index.js";
 import { ALLOCATOR_HELP, parseAllocator } from "../environment/allocator.js";
 import { LocalPoolExecutor, RunInterruptedError } from "../runner/executor.js";
 import { ProgressBar } from "../runner/progress.js";
@@ -90,7 +90,15 @@ export function commandSpec(line: string, options: { variants?: string[]; replic
   // Named after the script (train.py → "train"), or the program where no argument is a file.
   const script = command.slice(1).find((arg) => existsSync(resolve(cwd, arg)) && statSync(resolve(cwd, arg)).isFile()) ?? command[0];
   const label = basename(script, extname(script)).replace(/[^A-Za-z0-9._-]/g, "-").replace(/^[^A-Za-z0-9]+/, "") || "command";
+  for (const variant of options.variants ?? []) {
+    try {
+      parseVariant(variant);
+    } catch (err) {
+      throw new InputError(`--variants: ${(err as Error).message}`);
+    }
+  }
   const spec = { name: options.name ?? label, models: [{ name: label, command, cwd }], variants: options.variants ?? [...PAPER_VARIANTS], replicates: options.replicates ?? 10, seed: 0 };
+  // What is left to go wrong is the name (or a variant listed twice).
   return pinCommandFiles(parseSpec(spec, options.name === undefined ? "--command" : "--name"));
 }
 

@@ -189,6 +189,7 @@ describe("bad --command arguments", () => {
       [["run", "--command", "python3 train.py", "--epochs", "3", ...store], /--epochs: a command sets its own/],
       [["run", "--command", "python3 train.py", "--run-timeout", "soon", ...store], /--run-timeout must be a duration such as 90s/],
       [["run", "table2", "--variants", "ALGO", ...store], /--variants goes with --command/],
+      [["run", "--command", "python3 train.py", "--variants", "ALGO", "NOISY", ...store], /--variants: unknown variant "NOISY"/],
       [["check", "--command", "python3 train.py", "--batch", "8"], /--batch does not apply to --command/],
     ] as const) {
       const r = noiselab([...args], dir);
