@@ -11,7 +11,8 @@ export interface CheckOutput {
   target: string;
   device: string;
   steps: number;
-  batchSize: number;
+  /** null for `--command`: the script's loader decides. */
+  batchSize: number | null;
   /** Sources that differed between the two replicates. */
   noise: NoiseSetting;
   /** Whether the second replicate started one ulp away in one initial weight. */

@@ -1,4 +1,9 @@
 import { existsSync } from "node:fs";
+import type { CommandCheckSetup } from "../command/check.js";
+import { bisectCommand, checkCommand as checkScript } from "../command/check.js";
+import type { ScriptSwitches } from "../command/env.js";
+import { DETERMINISTIC_SWITCHES, FAST_SWITCHES } from "../command/env.js";
+import { splitCommandLine } from "../command/split.js";
 import type { CheckData, CheckResult } from "../check/lockstep.js";
 import { lockstepCheck } from "../check/lockstep.js";
 import type { BisectResult } from "../check/bisect.js";
@@ -8,6 +13,7 @@ import { loadDataset, seededSubset } from "../data/index.js";
 import { InputError } from "../errors.js";
 import { PRESETS } from "../experiment/presets.js";
 import { deterministicAlternative, isModelName, modelInfo } from "../models/index.js";
+import type { NoiseSetting } from "../noise/index.js";
 import { parseVariant } from "../noise/index.js";
 import { Normalizer, datasetTensors } from "../train/batches.js";
 import type { ModelConfig } from "../train/config.js";
@@ -16,6 +22,7 @@ import { STDOUT, writeOutput } from "./output.js";
 import { ALLOCATOR_HELP, parseAllocator } from "../environment/allocator.js";
 import { runWithAllocator } from "./reexec.js";
 import * as torch from "../torch/index.js";
+import type { ParsedOptions } from "./args.js";
 import { helpText, intOption, parseArgs } from "./args.js";
 import type { Command } from "./command.js";
 import { resolveSpec } from "./run.js";
@@ -35,9 +42,10 @@ const options = {
   json: { type: "boolean", description: "print the result as JSON" },
   allocator: { type: "string", valueName: "NAME", description: ALLOCATOR_HELP },
   out: { type: "string", valueName: "FILE", description: "also write the JSON result to FILE (noiselab report --check FILE includes it); - writes it to stdout, and the summary to stderr" },
+  command: { type: "string", valueName: "CMD", description: "check your own training script instead, e.g. \"python3 train.py\": two traced runs (docs/command.md)" },
 } as const;
 
-const usage = "noiselab check <model|spec.yaml|preset> [options]";
+const usage = "noiselab check <model|spec.yaml|preset> [options]\n       noiselab check --command \"python3 train.py …\" [options]";
 const summary = [
   "Trains two replicates with identical seeds in lock-step and compares every module's output and every",
   "parameter gradient bitwise at every step. Prints whether training is bitwise deterministic and, if not,",
@@ -71,6 +79,7 @@ function resolveTarget(target: string, modelLabel: string | undefined, examples:
   const spec = resolveSpec(target, {});
   const entry = modelLabel === undefined ? spec.models[0] : spec.models.find((m) => m.label === modelLabel);
   if (!entry) throw new InputError(`--model: the spec has no model labelled "${modelLabel}" (models: ${spec.models.map((m) => m.label).join(", ")})`);
+  if (entry.command || !spec.dataset) throw new InputError(`model "${entry.label}" is a command: check it with noiselab check --command "${entry.command?.join(" ") ?? "…"}"`);
   const splits = loadDataset(spec.dataset);
   const train = splits.train.labels.length > examples ? seededSubset(splits.train, examples, 0) : splits.train;
   const tensors = datasetTensors(train);
@@ -116,8 +125,9 @@ export const checkCommand: Command = {
       console.log(helpText(usage, summary, options));
       return 0;
     }
-    if (args.positionals.length !== 1) throw new InputError(`usage: ${usage}`);
     const o = args.options;
+    if (o.command !== undefined) return checkCommandLine(o, args.positionals);
+    if (args.positionals.length !== 1) throw new InputError(`usage: ${usage}`);
     const exitCode = await runWithAllocator(parseAllocator(o.allocator), "check", argv);
     if (exitCode !== undefined) return exitCode;
     const steps = intOption(o.steps, "steps", 10, 1);
@@ -143,7 +153,7 @@ export const checkCommand: Command = {
       reverseBatchAt: o["reverse-batch"] === undefined ? undefined : intOption(o["reverse-batch"], "reverse-batch", 0, 0),
       trajectory: o.trajectory ?? false,
     };
-    const header = `noiselab check: ${target.description}, ${device}, ${torch.getNumThreads()} thread(s), ${steps} steps of batch ${batchSize}, replicates differ in: ${Object.entries(noise).filter(([, free]) => free).map(([s]) => s).join(", ") || "nothing"}${setup.perturbOneUlp ? " + one ulp of one initial weight" : ""}${setup.reverseBatchAt === undefined ? "" : ` + batch order reversed at step ${setup.reverseBatchAt}`}`;
+    const header = `noiselab check: ${target.description}, ${device}, ${torch.getNumThreads()} thread(s), ${steps} steps of batch ${batchSize}, replicates differ in: ${freeSources(noise)}${setup.perturbOneUlp ? " + one ulp of one initial weight" : ""}${setup.reverseBatchAt === undefined ? "" : ` + batch order reversed at step ${setup.reverseBatchAt}`}`;
     let output: CheckOutput;
     let lines: string[];
     let deterministic: boolean;
@@ -159,10 +169,53 @@ export const checkCommand: Command = {
       lines = describeResult(result);
       deterministic = result.deterministic;
     }
-    if (o.out) writeOutput(o.out, JSON.stringify(output, null, 2) + (o.out === STDOUT ? "\n" : ""));
-    // With --out -, stdout holds the JSON alone; the summary goes to stderr.
-    if (o.json && o.out !== STDOUT) console.log(JSON.stringify(output, null, 2));
-    else if (!o.json) (o.out === STDOUT ? console.error : console.log)([header, ...lines].join("\n"));
-    return deterministic ? 0 : 1;
+    return emit(o, output, [header, ...lines], deterministic);
   },
 };
+
+function emit(o: CheckOptions, output: CheckOutput, summaryLines: string[], deterministic: boolean): number {
+  if (o.out) writeOutput(o.out, JSON.stringify(output, null, 2) + (o.out === STDOUT ? "\n" : ""));
+  // With --out -, stdout holds the JSON alone; the summary goes to stderr.
+  if (o.json && o.out !== STDOUT) console.log(JSON.stringify(output, null, 2));
+  else if (!o.json) (o.out === STDOUT ? console.error : console.log)(summaryLines.join("\n"));
+  return deterministic ? 0 : 1;
+}
+
+type CheckOptions = ParsedOptions<typeof options>;
+
+function freeSources(noise: NoiseSetting): string {
+  return Object.entries(noise).filter(([, free]) => free).map(([s]) => s).join(", ") || "nothing";
+}
+
+/** The switches of a command check, as the check output records them for built-in models. */
+function asFlags(s: ScriptSwitches): CheckOutput["determinism"] {
+  return { deterministicAlgorithms: s.deterministicAlgorithms, cudnnDeterministic: s.cudnnDeterministic, cudnnBenchmark: s.cudnnBenchmark, allowTF32Matmul: s.allowTF32, allowTF32Cudnn: s.allowTF32 };
+}
+
+/** `check --command`: the script run twice with tracing, in the current directory. */
+async function checkCommandLine(o: CheckOptions, positionals: string[]): Promise<number> {
+  if (positionals.length > 0) throw new InputError(`--command replaces the model: give one or the other, not "${positionals[0]}" as well`);
+  for (const name of ["batch", "perturb-ulp", "reverse-batch", "trajectory", "model", "allocator"] as const) {
+    if (o[name] !== undefined) throw new InputError(`--${name} does not apply to --command: the script decides how it trains`);
+  }
+  const line = o.command!;
+  const device = o.device ?? "cpu";
+  if (!/^(cpu|cuda(:\d+)?)$/.test(device)) throw new InputError(`--device must be cpu, cuda or cuda:N, got "${device}"`);
+  const setup: CommandCheckSetup = {
+    command: splitCommandLine(line, "--command"),
+    cwd: process.cwd(),
+    steps: intOption(o.steps, "steps", 10, 1),
+    noise: parseVariant(o.noise ?? "CONTROL"),
+    placement: { device, threads: intOption(o.threads, "threads", 1, 1), precision: "fp32", onednn: true },
+  };
+  const target = `command "${line}"`;
+  const header = `noiselab check: ${target}, ${device}, ${setup.placement.threads} thread(s), ${setup.steps} steps, replicates differ in: ${freeSources(setup.noise)}`;
+  const common = { format: "noiselab-check", target, device, steps: setup.steps, batchSize: null, noise: setup.noise, perturbOneUlp: false, reverseBatchAt: null } as const;
+  if (o.bisect) {
+    const bisect = await bisectCommand(setup);
+    return emit(o, { ...common, bisect }, [header, ...describeBisect(bisect)], bisect.all.deterministic);
+  }
+  const switches = o.nondeterministic ? FAST_SWITCHES : DETERMINISTIC_SWITCHES;
+  const result = await checkScript(setup, switches);
+  return emit(o, { ...common, determinism: asFlags(switches), result }, [header, ...describeResult(result)], result.deterministic);
+}

@@ -1,7 +1,10 @@
-import { existsSync } from "node:fs";
-import { extname } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { basename, extname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify as toYaml } from "yaml";
+import { hashCommandFiles } from "../command/config.js";
+import { RUN_TIMEOUT_ENV } from "../command/run.js";
+import { splitCommandLine } from "../command/split.js";
 import type { DatasetSpec } from "../data/index.js";
 import { DATASET_KINDS, openDataset } from "../data/index.js";
 import { InputError } from "../errors.js";
@@ -12,6 +15,7 @@ import { planRuns } from "../experiment/plan.js";
 import type { ExperimentSpec } from "../experiment/spec.js";
 import { MAX_REPLICATES, parseSpec, readSpecFile } from "../experiment/spec.js";
 import { MODEL_NAMES } from "../models/names.js";
+import { PAPER_VARIANTS, parseVariant } from "../noise/index.js";
 import { ALLOCATOR_HELP, parseAllocator } from "../environment/allocator.js";
 import { MAX_THREADS } from "../environment/config.js";
 import { FINGERPRINT_FILE, readFingerprint } from "../environment/fingerprint.js";
@@ -40,9 +44,12 @@ const options = {
   "dry-run": { type: "boolean", description: "print the resolved spec and the planned runs, then stop; writes nothing" },
   "print-spec": { type: "boolean", description: "print the resolved spec as YAML (save, edit and run it as a spec file), then stop" },
   allocator: { type: "string", valueName: "NAME", description: ALLOCATOR_HELP },
+  command: { type: "string", valueName: "CMD", description: "run your own training script instead of a spec, e.g. \"python3 train.py --epochs 2\" (docs/command.md)" },
+  variants: { type: "list", valueName: "VARIANT", description: `with --command: the variants to run (default ${PAPER_VARIANTS.join(",")}; or only:<source>,…)` },
+  "run-timeout": { type: "string", valueName: "DURATION", description: "stop a command's run that takes longer, e.g. 90s, 20m, 2h (it fails; the others go on)" },
 } as const;
 
-const usage = "noiselab run <spec.yaml|preset> [options]";
+const usage = "noiselab run <spec.yaml|preset> [options]\n       noiselab run --command \"python3 train.py …\" [--variants V…] [options]";
 const summary = [
   "Trains every model × variant × environment × replicate of an experiment, one run per worker process, and stores the",
   "results. Completed runs are skipped, failed or interrupted ones are redone: run again to resume.",
@@ -71,11 +78,44 @@ export function resolveSpec(target: string, overrides: PresetOverrides & { train
     throw new InputError(`unknown preset "${target}"${guess ? ` (did you mean ${guess}?)` : ""}; presets: ${Object.keys(PRESETS).join(", ")}; or give a spec file`);
   }
   const spec = isPreset ? presetSpec(target, overrides) : applyOverrides(readSpecFile(target), overrides);
-  if (overrides.trainSubset !== undefined || overrides.testSubset !== undefined) {
+  if (spec.dataset && (overrides.trainSubset !== undefined || overrides.testSubset !== undefined)) {
     spec.dataset = { ...spec.dataset, trainSubset: overrides.trainSubset ?? spec.dataset.trainSubset, testSubset: overrides.testSubset ?? spec.dataset.testSubset };
   }
   if (overrides.name !== undefined) spec.name = overrides.name;
-  return parseSpec(JSON.parse(JSON.stringify(spec)), overrides.name === undefined ? target : `${target} --name`);
+  return pinCommandFiles(parseSpec(JSON.parse(JSON.stringify(spec)), overrides.name === undefined ? target : `${target} --name`));
+}
+
+/** The experiment of `run --command`: the command is its one model, run in the current directory. */
+export function commandSpec(line: string, options: { variants?: string[]; replicates?: number; name?: string }): ExperimentSpec {
+  const command = splitCommandLine(line, "--command");
+  const cwd = process.cwd();
+  // Named after the script (train.py → "train"), or the program where no argument is a file.
+  const script = command.slice(1).find((arg) => existsSync(resolve(cwd, arg)) && statSync(resolve(cwd, arg)).isFile()) ?? command[0];
+  const label = basename(script, extname(script)).replace(/[^A-Za-z0-9._-]/g, "-").replace(/^[^A-Za-z0-9]+/, "") || "command";
+  for (const variant of options.variants ?? []) {
+    try {
+      parseVariant(variant);
+    } catch (err) {
+      throw new InputError(`--variants: ${(err as Error).message}`);
+    }
+  }
+  const spec = { name: options.name ?? label, models: [{ name: label, command, cwd }], variants: options.variants ?? [...PAPER_VARIANTS], replicates: options.replicates ?? 10, seed: 0 };
+  // What is left to go wrong is the name (or a variant listed twice).
+  return pinCommandFiles(parseSpec(spec, options.name === undefined ? "--command" : "--name"));
+}
+
+/** Each command entry's files, hashed now: the experiment records which script it ran, and an edited script is another experiment. */
+function pinCommandFiles(spec: ExperimentSpec): ExperimentSpec {
+  for (const model of spec.models) if (model.command) model.files = hashCommandFiles(model.command, resolve(model.cwd ?? "."));
+  return spec;
+}
+
+/** A duration such as 90, 90s, 20m or 2h, in seconds. */
+export function parseDuration(value: string, option: string): number {
+  const match = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(value);
+  const seconds = match ? Number(match[1]) * { s: 1, m: 60, h: 3600 }[(match[2] ?? "s") as "s" | "m" | "h"] : 0;
+  if (!(seconds > 0)) throw new InputError(`--${option} must be a duration such as 90s, 20m or 2h, got "${value}"`);
+  return seconds;
 }
 
 /** The spec as a YAML file a user can save, edit and give back to `noiselab run`. */
@@ -123,6 +163,10 @@ function toolchainLines(store: RunStore, runs: readonly PlannedRun[]): string[] 
  * The engine is loaded here, so that --print-spec, --dry-run and argument errors never wait for it.
  */
 async function checkRunnable(spec: ExperimentSpec): Promise<void> {
+  for (const model of spec.models) {
+    if (model.command && !existsSync(model.cwd ?? ".")) throw new InputError(`model "${model.label}": its directory ${model.cwd} does not exist`);
+  }
+  if (!spec.dataset || !spec.training) return;
   const { checkDevice, tidy } = await import("../torch/index.js");
   const { createModelForDataset } = await import("../train/model.js");
   spec.environments.forEach((environment, i) => {
@@ -133,7 +177,7 @@ async function checkRunnable(spec: ExperimentSpec): Promise<void> {
     }
   });
   const splits = openDataset(spec.dataset);
-  for (const model of spec.models) {
+  for (const model of spec.models.filter((m) => !m.command)) {
     try {
       tidy(() => createModelForDataset(model, splits.train).dispose());
     } catch (err) {
@@ -149,17 +193,24 @@ export const runCommand: Command = {
       console.log(helpText(usage, summary, options));
       return 0;
     }
-    if (args.positionals.length !== 1) throw new InputError(`expected one spec file or preset name (${Object.keys(PRESETS).join(", ")})`);
     const o = args.options;
+    if (o.command === undefined && args.positionals.length !== 1) throw new InputError(`expected one spec file or preset name (${Object.keys(PRESETS).join(", ")}), or --command`);
+    if (o.command !== undefined && args.positionals.length > 0) throw new InputError(`--command replaces the spec: give one or the other, not "${args.positionals[0]}" as well`);
+    if (o.command === undefined && o.variants !== undefined) throw new InputError("--variants goes with --command; a spec file lists its own variants");
+    for (const name of ["epochs", "scale", "dataset", "train-subset", "test-subset", "device"] as const) {
+      if (o.command !== undefined && o[name] !== undefined) throw new InputError(`--${name}: a command sets its own; pass it in --command`);
+    }
+    const runTimeout = o["run-timeout"] === undefined ? undefined : parseDuration(o["run-timeout"], "run-timeout");
     // Every argument is checked before anything is written.
     const processes = o.processes === undefined ? undefined : intOption(o.processes, "processes", 0, 1, MAX_PROCESSES);
     const threads = o.threads === undefined ? undefined : intOption(o.threads, "threads", 0, 1, MAX_THREADS);
     const allocator = parseAllocator(o.allocator);
     const trainSubset = o["train-subset"] === undefined ? undefined : intOption(o["train-subset"], "train-subset", 0, 1);
     const testSubset = o["test-subset"] === undefined ? undefined : intOption(o["test-subset"], "test-subset", 0, 1);
-    const spec = resolveSpec(args.positionals[0], {
+    const replicates = o.replicates === undefined ? undefined : intOption(o.replicates, "replicates", 0, 1, MAX_REPLICATES);
+    const spec = o.command !== undefined ? commandSpec(o.command, { variants: o.variants, replicates, name: o.name }) : resolveSpec(args.positionals[0], {
       scale: choiceOption(o.scale, "scale", SCALES, "quick"),
-      replicates: o.replicates === undefined ? undefined : intOption(o.replicates, "replicates", 0, 1, MAX_REPLICATES),
+      replicates,
       epochs: o.epochs === undefined ? undefined : intOption(o.epochs, "epochs", 0, 1),
       dataset: datasetOverride(o.dataset, trainSubset, testSubset),
       device: o.device,
@@ -185,13 +236,15 @@ export const runCommand: Command = {
         store.defineExperiment(spec.name, spec);
       } catch (err) {
         if (!(err instanceof ExperimentConflictError)) throw err;
-        throw new InputError(`${err.message}; to run this spec as well, give it another name (--name ${spec.name}-2), or use another --store`);
+        const edited = spec.models.some((m) => m.command) ? " (a command's script files are part of its spec: an edited script is a new experiment)" : "";
+        throw new InputError(`${err.message}${edited}; to run this spec as well, give it another name (--name ${spec.name}-2), or use another --store`);
       }
       const bar = new ProgressBar();
       const executor = new LocalPoolExecutor({
         workerScript: fileURLToPath(new URL("../train/worker.js", import.meta.url)),
         processes,
         allocator,
+        ...(runTimeout !== undefined && { env: { [RUN_TIMEOUT_ENV]: String(runTimeout) } }),
         onProgress: bar.update,
       });
       console.error(`noiselab run: experiment "${spec.name}", ${runs.length} runs (${shape(spec)}), store ${storeDir}`);

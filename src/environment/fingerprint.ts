@@ -20,6 +20,8 @@ export interface LibtorchInfo {
   onednnVersion: string;
   mklVersion: string;
   openmpVersion: string;
+  /** The BLAS/LAPACK libraries the process that trains has loaded; default: this process's. */
+  blasLibraries?: string[];
 }
 
 export interface GpuInfo {
@@ -142,7 +144,7 @@ export function collectFingerprint(libtorch: LibtorchInfo, device: string, alloc
       onednn: libtorch.onednnVersion,
       mkl: libtorch.mklVersion,
       openmp: libtorch.openmpVersion,
-      blas: { info: configValue(libtorch.config, /BLAS_INFO=([^,\s]+)/) ?? "unknown", libraries: loadedBlasLibraries() },
+      blas: { info: configValue(libtorch.config, /BLAS_INFO=([^,\s]+)/) ?? "unknown", libraries: libtorch.blasLibraries ?? loadedBlasLibraries() },
       node: process.version,
       noiselab: noiselabVersion(),
       os: `${type()} ${release()}`,

@@ -12,6 +12,7 @@ import type { RunStore } from "../store/run-store.js";
 import type { EpochRecord } from "../train/train.js";
 import { InputError } from "../errors.js";
 import { FINGERPRINT_FILE, readFingerprint } from "../environment/fingerprint.js";
+import type { PlannedRun } from "./plan.js";
 import { planRuns } from "./plan.js";
 import type { ExperimentResults, FailedRun, ReplicateRun, VariantGroup } from "./results.js";
 import type { ExperimentSpec } from "./spec.js";
@@ -24,7 +25,8 @@ interface CompletedRun {
   run: ReplicateRun;
   prediction: Int32Array;
   score: Float32Array;
-  weights: WeightReplicate;
+  /** Undefined where a command's script saved no weights. */
+  weights: WeightReplicate | undefined;
 }
 
 function readJson<T>(path: string): T {
@@ -55,6 +57,17 @@ function targetColumn(targets: Uint8Array, outputs: number, k: number): Int32Arr
   return Int32Array.from({ length: targets.length / outputs }, (_, i) => targets[i * outputs + k]);
 }
 
+/** An experiment of commands has no training.epochs: its scripts decide. The last epoch its first done run saved. */
+function lastSavedEpoch(store: RunStore, planned: readonly PlannedRun[]): number {
+  for (const run of planned) {
+    if (store.getRun(run.key)?.status !== "done") continue;
+    const { evalEpochs } = readJson<{ evalEpochs?: unknown }>(store.artifactPath(run.key, "result.json"));
+    if (Array.isArray(evalEpochs) && evalEpochs.length > 0) return Math.max(...evalEpochs.map(Number));
+  }
+  // No run is done: no predictions are read at any epoch.
+  return 1;
+}
+
 /** The spec an experiment was run with, as stored. */
 export function storedSpec(store: RunStore, name: string): ExperimentSpec {
   const record = store.getExperiment(name);
@@ -71,8 +84,8 @@ export function storedSpec(store: RunStore, name: string): ExperimentSpec {
  */
 export function collectResults(store: RunStore, name: string, options: { attribute?: string } = {}): ExperimentResults {
   const spec = storedSpec(store, name);
-  const epoch = spec.reportEpoch ?? spec.training.epochs;
   const planned = planRuns(spec);
+  const epoch = spec.reportEpoch ?? spec.training?.epochs ?? lastSavedEpoch(store, planned);
   const groups: VariantGroup[] = [];
   let classNames: string[] = [];
   let multiLabel = false;
@@ -116,7 +129,8 @@ export function collectResults(store: RunStore, name: string, options: { attribu
             labels = column === null ? (readNpy(path("test-labels.npy")).data as Int32Array) : targetColumn(readNpy(path("test-targets.npy")).data as Uint8Array, column.outputs, column.k);
             attributes = readAttributes(path("test-groups.csv"));
           }
-          const file = readSafetensors(path("weights.safetensors"));
+          // A command's script may save no weights; the report then shows no weight distances.
+          const file = existsSync(path("weights.safetensors")) ? readSafetensors(path("weights.safetensors")) : undefined;
           if (!multiLabel) classNames = (result.metadata.classNames as string[] | undefined) ?? classNames;
           const fingerprint = readFingerprint(path(FINGERPRINT_FILE));
           completed.push({
@@ -134,7 +148,7 @@ export function collectResults(store: RunStore, name: string, options: { attribu
             },
             prediction,
             score,
-            weights: { tensors: Object.fromEntries(Object.entries(file.tensors).map(([n, t]) => [n, { shape: t.shape, data: t.data }])) },
+            weights: file && { tensors: Object.fromEntries(Object.entries(file.tensors).map(([n, t]) => [n, { shape: t.shape, data: t.data }])) },
           });
         }
         // Runs of one config made with different toolchains are never replicates of each other: a group per toolchain.
@@ -154,7 +168,7 @@ export function collectResults(store: RunStore, name: string, options: { attribu
             runs: mine.map((c) => c.run),
             failed: i === 0 ? failed : [],
             set,
-            weights: mine.map((c) => c.weights),
+            weights: mine.flatMap((c) => (c.weights ? [c.weights] : [])),
             attributes,
           });
         });

@@ -9,7 +9,7 @@ import { DEFAULT_ENVIRONMENT } from "../environment/config.js";
 import { InputError } from "../errors.js";
 import { PAPER_VARIANTS } from "../noise/index.js";
 import type { TrainingConfig } from "../train/config.js";
-import type { ExperimentSpec, ModelEntry } from "./spec.js";
+import type { BuiltInSpec, ExperimentSpec, ModelEntry } from "./spec.js";
 
 export const SCALES = ["quick", "standard", "full"] as const;
 export type Scale = (typeof SCALES)[number];
@@ -75,7 +75,7 @@ const cifar10 = (s: ScaleSettings): DatasetSpec => ({ kind: "cifar10", dir: PAPE
 const model = (name: string, label = name, options: Record<string, unknown> = {}): ModelEntry => ({ name, label, options });
 
 /** The four variants of the paper for `models`, 10 replicates at the full scale. */
-function paperVariants(name: string, models: ModelEntry[], s: ScaleSettings, recipe = CIFAR, dataset = cifar10(s), paperReplicates = 10): ExperimentSpec {
+function paperVariants(name: string, models: ModelEntry[], s: ScaleSettings, recipe = CIFAR, dataset = cifar10(s), paperReplicates = 10): BuiltInSpec {
   return { name, dataset, models, variants: [...PAPER_VARIANTS], replicates: replicates(paperReplicates, s), seed: 0, training: training(recipe, s), environments: [{ ...DEFAULT_ENVIRONMENT }] };
 }
 
@@ -94,7 +94,7 @@ interface PresetHost {
 
 export interface Preset {
   description: string;
-  build(scale: ScaleSettings, host: PresetHost): ExperimentSpec;
+  build(scale: ScaleSettings, host: PresetHost): BuiltInSpec;
 }
 
 /**
@@ -184,25 +184,37 @@ export interface PresetOverrides {
 }
 
 /** The spec of a preset at a scale, with command-line overrides applied. */
-export function presetSpec(name: string, overrides: PresetOverrides = {}): ExperimentSpec {
+export function presetSpec(name: string, overrides: PresetOverrides = {}): BuiltInSpec {
   const preset = PRESETS[name];
   if (!preset) throw new InputError(`unknown preset "${name}" (presets: ${Object.keys(PRESETS).join(", ")}; or give a spec file)`);
   const scale = scales[overrides.scale ?? "quick"];
   const host = { device: overrides.device ?? "cpu", cores: overrides.cores ?? availableParallelism() };
-  return applyOverrides(preset.build({ ...scale, trainSubset: overrides.trainSubset ?? scale.trainSubset }, host), overrides);
+  return applyBuiltInOverrides(preset.build({ ...scale, trainSubset: overrides.trainSubset ?? scale.trainSubset }, host), overrides);
 }
 
-/** Command-line overrides on any spec (preset or file). */
+/** Command-line overrides on any spec (preset or file). A spec of commands alone takes only --replicates. */
 export function applyOverrides(spec: ExperimentSpec, overrides: PresetOverrides): ExperimentSpec {
+  if (spec.dataset && spec.training) return applyBuiltInOverrides(spec as BuiltInSpec, overrides);
+  for (const name of ["epochs", "dataset"] as const) {
+    if (overrides[name] !== undefined) throw new InputError(`--${name}: every model of this spec is a command, which sets its own ${name}; pass it in the command`);
+  }
+  return { ...spec, environments: overriddenEnvironments(spec, overrides), replicates: overrides.replicates ?? spec.replicates };
+}
+
+/** `--device` and `--threads` set every environment's. */
+function overriddenEnvironments(spec: ExperimentSpec, overrides: PresetOverrides): ExperimentSpec["environments"] {
+  return spec.environments.map((e) => ({ ...e, device: overrides.device ?? e.device, threads: overrides.threads ?? e.threads }));
+}
+
+function applyBuiltInOverrides(spec: BuiltInSpec, overrides: PresetOverrides): BuiltInSpec {
   const training = { ...spec.training };
   if (overrides.epochs !== undefined) {
     training.epochs = overrides.epochs;
     training.evalEpochs = training.evalEpochs.filter((e) => e <= overrides.epochs!);
   }
-  const environments = spec.environments.map((e) => ({ ...e, device: overrides.device ?? e.device, threads: overrides.threads ?? e.threads }));
   return {
     ...spec,
-    environments,
+    environments: overriddenEnvironments(spec, overrides),
     replicates: overrides.replicates ?? spec.replicates,
     // Another dataset keeps the spec's subset sizes unless the override sets its own.
     dataset: overrides.dataset === undefined ? spec.dataset : { ...overrides.dataset, trainSubset: overrides.dataset.trainSubset ?? spec.dataset.trainSubset, testSubset: overrides.dataset.testSubset ?? spec.dataset.testSubset },

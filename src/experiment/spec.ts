@@ -1,5 +1,6 @@
 // The experiment spec: what to train, under which noise variants, how often.
 import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { DatasetSpec } from "../data/index.js";
 import { DATASET_KINDS } from "../data/index.js";
@@ -12,7 +13,7 @@ import type { OptimizerConfig, TrainingConfig } from "../train/config.js";
 import { Validator, join } from "./validate.js";
 
 export interface ModelEntry {
-  /** Name of the model in the zoo (see `noiselab run --help`). */
+  /** Name of the model in the zoo (see `noiselab run --help`); for a `command` entry, just its name. */
   name: string;
   /** Name in reports; defaults to `name`. Must be unique in the spec. */
   label: string;
@@ -23,6 +24,12 @@ export interface ModelEntry {
    * run's config, hence of its identity.
    */
   training?: ModelTrainingOverrides;
+  /** The user's own training script, run once per run (docs/command.md): program and arguments, no shell. */
+  command?: string[];
+  /** Directory the command runs in; a spec file's entry defaults to the file's directory. */
+  cwd?: string;
+  /** sha256 of the files the command names, pinned when the experiment is defined (src/command/config.ts). */
+  files?: Record<string, string>;
 }
 
 /** The training settings a model entry may set for itself. */
@@ -30,19 +37,24 @@ export type ModelTrainingOverrides = Partial<Pick<TrainingConfig, "batchSize">>;
 
 export interface ExperimentSpec {
   name: string;
-  dataset: DatasetSpec;
+  /** Required unless every model is a `command` (a script brings its own data and recipe). */
+  dataset?: DatasetSpec;
   models: ModelEntry[];
   /** Paper variants (ALGO+IMPL, ALGO, IMPL, CONTROL) or ablations `only:<source>,…`. */
   variants: string[];
   replicates: number;
   /** Master seed from which every source's seed is derived (docs/experiments.md). */
   seed: number;
-  training: TrainingConfig;
+  /** Required unless every model is a `command`. */
+  training?: TrainingConfig;
   /** The tool chains every model × variant trains in (default: one, `cpu`; docs/experiments.md). */
   environments: EnvironmentConfig[];
   /** Epoch whose predictions the report analyses; defaults to the last. */
   reportEpoch?: number;
 }
+
+/** A spec that trains built-in models, which need a dataset and a training recipe (every preset is one). */
+export type BuiltInSpec = ExperimentSpec & { dataset: DatasetSpec; training: TrainingConfig };
 
 /** Most replicates per model × variant, and most runs per experiment, that a spec may ask for. */
 export const MAX_REPLICATES = 1000;
@@ -90,7 +102,27 @@ function readDataset(v: Validator, value: unknown, path: string): DatasetSpec {
   return record as unknown as DatasetSpec;
 }
 
+function readCommandModel(v: Validator, record: Record<string, unknown>, path: string): ModelEntry {
+  v.object(record, path, ["name", "label", "command", "cwd", "files", "options"]);
+  if (record.options !== undefined && Object.keys(v.object(record.options, join(path, "options"))).length > 0) v.fail(join(path, "options"), "a command takes no options: pass them in the command");
+  const name = v.required(record, "name", path, (x, p) => v.string(x, p));
+  const entry: ModelEntry = {
+    name,
+    label: v.optional(record, "label", path, (x, p) => v.string(x, p), name),
+    options: {},
+    command: v.required(record, "command", path, (x, p) => v.array(x, p, (a, q) => v.string(a, q), 1)),
+  };
+  if (record.cwd !== undefined) entry.cwd = v.string(record.cwd, join(path, "cwd"));
+  if (record.files !== undefined) {
+    const files = v.object(record.files, join(path, "files"));
+    for (const [file, hash] of Object.entries(files)) if (typeof hash !== "string" || !/^[0-9a-f]{64}$/.test(hash)) v.fail(join(join(path, "files"), file), "must be a sha256 hex digest");
+    entry.files = files as Record<string, string>;
+  }
+  return entry;
+}
+
 function readModel(v: Validator, value: unknown, path: string): ModelEntry {
+  if (typeof value === "object" && value !== null && "command" in value) return readCommandModel(v, value as Record<string, unknown>, path);
   const record = typeof value === "string" ? { name: value } : v.object(value, path, ["name", "label", "options", "training"]);
   const name = v.required(record, "name", path, (x, p) => v.choice(x, p, MODEL_NAMES));
   const entry: ModelEntry = {
@@ -155,10 +187,16 @@ function readTraining(v: Validator, value: unknown, path: string): TrainingConfi
 export function parseSpec(value: unknown, source: string): ExperimentSpec {
   const v = new Validator(source);
   const record = v.object(value, "", ["name", "dataset", "models", "variants", "replicates", "seed", "training", "environments", "reportEpoch"]);
+  const models = v.required(record, "models", "", (x, p) => v.array(x, p, (m, q) => readModel(v, m, q), 1));
+  // A script brings its own data and recipe: an experiment of commands alone has neither.
+  const builtIn = models.some((m) => m.command === undefined);
+  for (const key of ["dataset", "training"]) {
+    if (!builtIn && record[key] !== undefined) v.fail(key, "every model is a command, which trains on its own data with its own recipe; leave it out");
+  }
   const spec: ExperimentSpec = {
     name: v.required(record, "name", "", (x, p) => v.string(x, p)),
-    dataset: v.required(record, "dataset", "", (x, p) => readDataset(v, x, p)),
-    models: v.required(record, "models", "", (x, p) => v.array(x, p, (m, q) => readModel(v, m, q), 1)),
+    ...(builtIn && { dataset: v.required(record, "dataset", "", (x, p) => readDataset(v, x, p)) }),
+    models,
     variants: v.required(record, "variants", "", (x, p) =>
       v.array(x, p, (name, q) => {
         const s = v.string(name, q);
@@ -172,7 +210,7 @@ export function parseSpec(value: unknown, source: string): ExperimentSpec {
     ),
     replicates: v.required(record, "replicates", "", (x, p) => v.integer(x, p, 1, MAX_REPLICATES)),
     seed: v.optional(record, "seed", "", (x, p) => v.integer(x, p, 0), 0),
-    training: v.required(record, "training", "", (x, p) => readTraining(v, x, p)),
+    ...(builtIn && { training: v.required(record, "training", "", (x, p) => readTraining(v, x, p)) }),
     environments: readEnvironments(v, record.environments, "environments"),
   };
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(spec.name)) v.fail("name", "may contain only letters, digits, '.', '_' and '-'");
@@ -185,9 +223,12 @@ export function parseSpec(value: unknown, source: string): ExperimentSpec {
   labels.forEach((l, i) => {
     if (labels.indexOf(l) !== i) v.fail(`models[${i}].label`, `"${l}" is used twice; give each model entry a distinct label`);
   });
-  if (spec.dataset.kind === "celeba" && spec.training.labelSmoothing > 0) v.fail("training.labelSmoothing", "CelebA trains 40 sigmoid outputs with binary cross-entropy, which has no label smoothing; leave it at 0");
+  if (spec.dataset?.kind === "celeba" && spec.training?.labelSmoothing) v.fail("training.labelSmoothing", "CelebA trains 40 sigmoid outputs with binary cross-entropy, which has no label smoothing; leave it at 0");
   if (record.reportEpoch !== undefined) {
     spec.reportEpoch = v.integer(record.reportEpoch, "reportEpoch", 1);
+  }
+  // A script's epochs are its own: a command experiment's reportEpoch is checked against the files its runs saved.
+  if (spec.reportEpoch !== undefined && spec.training) {
     if (spec.reportEpoch > spec.training.epochs) v.fail("reportEpoch", `epoch ${spec.reportEpoch} is after the last epoch (${spec.training.epochs})`);
     if (spec.reportEpoch !== spec.training.epochs && !spec.training.evalEpochs.includes(spec.reportEpoch)) {
       v.fail("reportEpoch", `predictions are only saved at training.evalEpochs and the last epoch; add ${spec.reportEpoch} to training.evalEpochs`);
@@ -210,5 +251,8 @@ export function readSpecFile(path: string): ExperimentSpec {
   } catch (err) {
     throw new InputError(`${path}: not valid YAML/JSON: ${(err as Error).message.split("\n")[0]}`);
   }
-  return parseSpec(value, path);
+  const spec = parseSpec(value, path);
+  // A command runs in its entry's cwd, relative to the spec file: stored absolute, so the runs do not depend on where noiselab was started.
+  for (const model of spec.models) if (model.command) model.cwd = resolve(dirname(path), model.cwd ?? ".");
+  return spec;
 }

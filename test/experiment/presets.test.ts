@@ -6,6 +6,7 @@ import { planRuns } from "../../src/experiment/plan.js";
 import { PRESETS, SCALES, dataOrderBatchSizes, presetSpec, toolingEnvironments } from "../../src/experiment/presets.js";
 import { parseSpec } from "../../src/experiment/spec.js";
 import { actingNoise, parseVariant } from "../../src/noise/index.js";
+import type { RunConfig } from "../../src/train/config.js";
 
 describe("presets", () => {
   test("at the full scale, the CIFAR presets are Appendix B's recipe: 200 epochs, batch 128, Adam 4e-4 ×0.1 every 50 epochs, crop and flip", () => {
@@ -64,7 +65,7 @@ describe("the data-order experiment", () => {
     assert.deepEqual(spec.models.map((m) => [m.label, m.training?.batchSize]), dataOrderBatchSizes(8000).map((b) => [`smallcnn-b${b}`, b]));
     assert.deepEqual(spec.variants, ["only:shuffle"]);
     const runs = planRuns(spec);
-    for (const run of runs) assert.equal(run.config.training.batchSize, Number(run.model.slice("smallcnn-b".length)));
+    for (const run of runs) assert.equal((run.config as RunConfig).training.batchSize, Number(run.model.slice("smallcnn-b".length)));
     // The batch size is part of each run's identity: the entries differ only in it, yet every key differs.
     assert.equal(new Set(runs.map((r) => r.key)).size, runs.length);
     const parsed = parseSpec(JSON.parse(JSON.stringify(spec)), "data-order");

@@ -21,8 +21,8 @@ function rejects(spec: unknown, pattern: RegExp): void {
 describe("experiment spec", () => {
   test("a valid spec gets the paper's defaults", () => {
     const spec = parseSpec(valid, "spec.yaml");
-    assert.equal(spec.training.batchSize, 128);
-    assert.deepEqual(spec.training.optimizer, { kind: "adam", lr: 4e-4, decayEpochs: [], gamma: 0.1, weightDecay: 0 });
+    assert.equal(spec.training?.batchSize, 128);
+    assert.deepEqual(spec.training?.optimizer, { kind: "adam", lr: 4e-4, decayEpochs: [], gamma: 0.1, weightDecay: 0 });
     assert.equal(spec.models[1].label, "nobn");
     assert.equal(spec.seed, 0);
   });
