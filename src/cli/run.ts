@@ -13,7 +13,11 @@ import type { ExperimentSpec } from "../experiment/spec.js";
 import { MAX_REPLICATES, parseSpec, readSpecFile } from "../experiment/spec.js";
 import { MODEL_NAMES } from "../models/names.js";
 import { ALLOCATOR_HELP, parseAllocator } from "../environment/allocator.js";
+import type { Executor } from "../runner/executor.js";
 import { LocalPoolExecutor, RunInterruptedError } from "../runner/executor.js";
+import { parseRedisUrl, REDIS_URL_ENV } from "../queue/connection.js";
+import type { SbatchOptions } from "../slurm/batch.js";
+import { collectSlurm, SlurmExecutor } from "../slurm/executor.js";
 import { ProgressBar } from "../runner/progress.js";
 import { ExperimentConflictError, RunStore } from "../store/run-store.js";
 import { choiceOption, helpText, intOption, parseArgs } from "./args.js";
@@ -38,6 +42,14 @@ const options = {
   "dry-run": { type: "boolean", description: "print the resolved spec and the planned runs, then stop; writes nothing" },
   "print-spec": { type: "boolean", description: "print the resolved spec as YAML (save, edit and run it as a spec file), then stop" },
   allocator: { type: "string", valueName: "NAME", description: ALLOCATOR_HELP },
+  queue: { type: "string", valueName: "URL", description: `run on the machines of \`noiselab worker\`: redis://[user:password@]HOST:PORT[/DB], or "env" for $${REDIS_URL_ENV} (docs/cluster.md)` },
+  slurm: { type: "boolean", description: "run as a Slurm job array; the store must be on a file system the nodes share (docs/cluster.md)" },
+  detach: { type: "boolean", description: "with --queue or --slurm: submit and return; a later run (or report, for Slurm) collects the results" },
+  partition: { type: "string", valueName: "P", description: "with --slurm: the partition" },
+  gres: { type: "string", valueName: "GRES", description: "with --slurm: generic resources per task, e.g. gpu:1" },
+  time: { type: "string", valueName: "T", description: "with --slurm: time limit per task, e.g. 1:00:00" },
+  "array-parallel": { type: "string", valueName: "N", description: "with --slurm: at most N tasks at once" },
+  "sbatch-arg": { type: "list", valueName: "ARG", description: "with --slurm: more #SBATCH arguments, e.g. --sbatch-arg=--mem=8G (repeatable)" },
 } as const;
 
 const usage = "noiselab run <spec.yaml|preset> [options]";
@@ -59,6 +71,25 @@ function datasetOverride(value: string | undefined, trainSubset?: number, testSu
     throw new InputError(`--dataset must be KIND or KIND:DIR with KIND one of ${DATASET_KINDS.filter((k) => k !== "synthetic").join(", ")} (synthetic data: use a spec file), got "${value}"`);
   }
   return { kind, dir, trainSubset, testSubset } as DatasetSpec;
+}
+
+const SLURM_OPTIONS = ["partition", "gres", "time", "array-parallel", "sbatch-arg"] as const;
+
+/** The sbatch settings of `--slurm`; each task gets `--threads` CPUs (default 1). */
+function slurmOptions(o: { partition?: string; gres?: string; time?: string; "array-parallel"?: string; "sbatch-arg"?: string[] }, threads: number | undefined): SbatchOptions {
+  for (const name of ["partition", "gres", "time"] as const) {
+    const value = o[name];
+    if (value !== undefined && !/^[\w:.,=+-]+$/.test(value)) throw new InputError(`--${name}: "${value}" is not a Slurm value`);
+  }
+  for (const arg of o["sbatch-arg"] ?? []) if (/[\n\r]/.test(arg) || !arg.startsWith("-")) throw new InputError(`--sbatch-arg: "${arg}" is not one sbatch option (like --mem=8G)`);
+  return {
+    partition: o.partition,
+    gres: o.gres,
+    time: o.time,
+    arrayParallel: o["array-parallel"] === undefined ? undefined : intOption(o["array-parallel"], "array-parallel", 0, 1),
+    cpusPerTask: threads ?? 1,
+    extra: o["sbatch-arg"] ?? [],
+  };
 }
 
 /** The spec to run: a preset or a file, with the command line's overrides, validated as a whole. */
@@ -95,11 +126,12 @@ function planText(spec: ExperimentSpec, runs: readonly PlannedRun[]): string {
  * Fails fast, before any worker starts, on data files and model options that every run would trip over.
  * The engine is loaded here, so that --print-spec, --dry-run and argument errors never wait for it.
  */
-async function checkRunnable(spec: ExperimentSpec): Promise<void> {
+async function checkRunnable(spec: ExperimentSpec, remote: boolean): Promise<void> {
   const { checkDevice, tidy } = await import("../torch/index.js");
   const { createModelForDataset } = await import("../train/model.js");
   try {
-    checkDevice(spec.training.device);
+    // Runs that go to other machines need the device there, not here.
+    if (!remote) checkDevice(spec.training.device);
   } catch (err) {
     throw new InputError(`training.device: ${(err as Error).message}`);
   }
@@ -126,6 +158,15 @@ export const runCommand: Command = {
     const processes = o.processes === undefined ? undefined : intOption(o.processes, "processes", 0, 1, MAX_PROCESSES);
     const threadsPerProcess = o.threads === undefined ? undefined : intOption(o.threads, "threads", 0, 1, MAX_PROCESSES);
     const allocator = parseAllocator(o.allocator);
+    const queueTarget = o.queue === undefined ? undefined : parseRedisUrl(o.queue);
+    const sbatch = o.slurm ? slurmOptions(o, threadsPerProcess) : undefined;
+    if (queueTarget && sbatch) throw new InputError("--queue and --slurm exclude each other");
+    const slurmOnly = SLURM_OPTIONS.find((name) => o[name] !== undefined);
+    if (!sbatch && slurmOnly) throw new InputError(`--${slurmOnly} needs --slurm`);
+    if (o.detach && !queueTarget && !sbatch) throw new InputError("--detach needs --queue or --slurm");
+    if (processes !== undefined && (queueTarget || sbatch)) {
+      throw new InputError("--processes is for the local pool; with --queue start more workers (noiselab worker --concurrency K), with --slurm use --array-parallel");
+    }
     const trainSubset = o["train-subset"] === undefined ? undefined : intOption(o["train-subset"], "train-subset", 0, 1);
     const testSubset = o["test-subset"] === undefined ? undefined : intOption(o["test-subset"], "test-subset", 0, 1);
     const spec = resolveSpec(args.positionals[0], {
@@ -147,7 +188,7 @@ export const runCommand: Command = {
       console.log(planText(spec, runs));
       return 0;
     }
-    await checkRunnable(spec);
+    await checkRunnable(spec, queueTarget !== undefined || sbatch !== undefined);
     const storeDir = o.store ?? "runs";
     const store = RunStore.open(storeDir);
     try {
@@ -158,13 +199,24 @@ export const runCommand: Command = {
         throw new InputError(`${err.message}; to run this spec as well, give it another name (--name ${spec.name}-2), or use another --store`);
       }
       const bar = new ProgressBar();
-      const executor = new LocalPoolExecutor({
-        workerScript: fileURLToPath(new URL("../train/worker.js", import.meta.url)),
-        processes,
-        threadsPerProcess,
-        allocator,
-        onProgress: bar.update,
-      });
+      const log = (line: string) => console.error(`noiselab run: ${line}`);
+      let executor: Executor;
+      if (queueTarget) {
+        const { QueueExecutor } = await import("../queue/executor.js");
+        executor = new QueueExecutor({ target: queueTarget, detach: o.detach, onProgress: bar.update, log });
+      } else if (sbatch) {
+        executor = new SlurmExecutor({ sbatch, detach: o.detach, onProgress: bar.update, log });
+      } else {
+        // Runs that Slurm tasks of an earlier `run --slurm --detach` finished are committed, not trained again.
+        collectSlurm(store);
+        executor = new LocalPoolExecutor({
+          workerScript: fileURLToPath(new URL("../train/worker.js", import.meta.url)),
+          processes,
+          threadsPerProcess,
+          allocator,
+          onProgress: bar.update,
+        });
+      }
       console.error(`noiselab run: experiment "${spec.name}", ${runs.length} runs (${spec.models.length} model(s) × ${spec.variants.length} variant(s) × ${spec.replicates} replicate(s)), store ${storeDir}`);
       let result;
       try {
@@ -172,7 +224,8 @@ export const runCommand: Command = {
       } catch (err) {
         bar.finish();
         if (err instanceof RunInterruptedError) {
-          console.error(`noiselab run: ${err.message}; run the same command again to resume`);
+          const kept = queueTarget ? " (the queue keeps its jobs)" : sbatch ? " (the Slurm job keeps running)" : "";
+          console.error(`noiselab run: ${err.message}${kept}; run the same command again to resume`);
           return err.exitCode;
         }
         throw err;
@@ -182,6 +235,7 @@ export const runCommand: Command = {
       console.error(`noiselab run: ${result.done} trained, ${result.skipped} already done, ${result.failed} failed`);
       // An error's first line is its cause (docs/runner.md); the rest is the worker's stderr tail.
       for (const f of result.failures) console.error(`  failed ${f.label}: ${f.error.split("\n")[0]}`);
+      if (result.left) console.error(`noiselab run: ${result.left} run(s) still ${queueTarget ? "in the queue" : "in the Slurm job"}; run the same command again${sbatch ? " or noiselab report" : ""} to collect them`);
       return result.failed > 0 ? 1 : 0;
     } finally {
       store.close();

@@ -28,6 +28,8 @@ export interface RunSummary {
   failures: RunFailure[];
   /** Done in the store but with damaged artifacts (`error` says which): run again in this batch. */
   redone: RunFailure[];
+  /** Runs still in the queue or the job array when a detached or interrupted batch returned. */
+  left?: number;
 }
 
 /**
