@@ -47,6 +47,7 @@ export class QueueExecutor implements Executor {
     const { pending, summary, total } = planBatch(units, store);
     const redis = await connectChecked(this.options.target);
     const queues = new Map<string, Queue<UnitJobData, UnitJobResult>>();
+    const connections = [redis];
     const outstanding = new Map<string, Outstanding>();
     const completedSeconds: number[] = [];
     const startedAtMs = Date.now();
@@ -58,7 +59,9 @@ export class QueueExecutor implements Executor {
         const kind = deviceKind(unitDevice(group[0].config));
         let queue = queues.get(kind);
         if (!queue) {
-          queue = new Queue<UnitJobData, UnitJobResult>(queueName(kind), { connection: connect(this.options.target), prefix: KEY_PREFIX });
+          const connection = connect(this.options.target);
+          connections.push(connection);
+          queue = new Queue<UnitJobData, UnitJobResult>(queueName(kind), { connection, prefix: KEY_PREFIX });
           queues.set(kind, queue);
         }
         outstanding.set(group[0].key, { group, queue });
@@ -120,7 +123,8 @@ export class QueueExecutor implements Executor {
     } finally {
       for (const s of STOP_SIGNALS) process.off(s, onSignal);
       await Promise.all([...queues.values()].map((queue) => queue.close()));
-      redis.disconnect();
+      // BullMQ leaves connections it was given open.
+      for (const connection of connections) connection.disconnect();
     }
   }
 }

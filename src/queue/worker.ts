@@ -96,10 +96,12 @@ export async function serveQueue(options: QueueWorkerOptions): Promise<void> {
       rmSync(staging, { recursive: true, force: true });
     }
   };
-  const workers = options.devices.map(
-    (kind) =>
-      new Worker<UnitJobData, UnitJobResult>(queueName(kind), processUnit, {
-        connection: connect(options.target),
+  const connections = [shipper];
+  const workers = options.devices.map((kind) => {
+    const connection = connect(options.target);
+    connections.push(connection);
+    return new Worker<UnitJobData, UnitJobResult>(queueName(kind), processUnit, {
+        connection,
         prefix: KEY_PREFIX,
         // Shown by `CLIENT LIST` and Queue.getWorkers(): the machine and what it offers.
         name: `${hostname()}-${process.pid}-${kind}-x${options.concurrency}`,
@@ -107,8 +109,8 @@ export async function serveQueue(options: QueueWorkerOptions): Promise<void> {
         lockDuration: options.leaseSeconds * 1000,
         stalledInterval: Math.max(1000, (options.leaseSeconds * 1000) / 2),
         maxStalledCount: MAX_STALLS,
-      }),
-  );
+      });
+  });
   for (const worker of workers) worker.on("error", (err) => options.log(`queue error: ${err.message}`));
   options.log(`worker ${id} serving ${options.devices.map(queueName).join(", ")} on ${options.target.shown}, ${options.concurrency} at a time × ${options.threads} thread(s)`);
   await new Promise<void>((done) => {
@@ -118,5 +120,6 @@ export async function serveQueue(options: QueueWorkerOptions): Promise<void> {
   // Units in progress are abandoned: their jobs stall and go to another worker after the lease.
   for (const worker of running) worker.child.kill("SIGTERM");
   await Promise.all(workers.map((worker) => worker.close(true)));
-  shipper.disconnect();
+  // BullMQ leaves connections it was given open.
+  for (const connection of connections) connection.disconnect();
 }
