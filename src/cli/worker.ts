@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -58,6 +59,7 @@ export const workerCommand: Command = {
       log: (line) => console.error(`noiselab worker: ${line}`),
       signal: stop.signal,
     });
+    if (o["work-dir"] === undefined) rmSync(workDir, { recursive: true, force: true });
     console.error("noiselab worker: stopped; units it was training go to other workers after the lease");
     return 0;
   },

@@ -27,7 +27,8 @@ export function parseRedisUrl(value: string, option = "--queue"): RedisTarget {
   try {
     url = new URL(raw);
   } catch {
-    throw new InputError(`${option} must be a URL like redis://HOST:PORT[/DB], got "${maskUrl(raw)}"`);
+    // Not repeated: it may hold a password that the mask cannot find in something that is not a URL.
+    throw new InputError(`${option} must be a URL like redis://HOST:PORT[/DB]; the value given is not a URL`);
   }
   if (url.protocol !== "redis:" && url.protocol !== "rediss:") throw new InputError(`${option} must start with redis:// or rediss://, got "${maskUrl(raw)}"`);
   if (url.hostname === "") throw new InputError(`${option} names no host: "${maskUrl(raw)}"`);
@@ -37,7 +38,7 @@ export function parseRedisUrl(value: string, option = "--queue"): RedisTarget {
 
 /** The URL with its password replaced by "***", for logs and errors. */
 export function maskUrl(text: string): string {
-  return text.replace(/(rediss?:\/\/[^:@/\s]*:)[^@/\s]*@/g, "$1***@");
+  return text.replace(/([a-z][\w+.-]*:\/\/[^:@/\s]*:)[^@/\s]*@/gi, "$1***@");
 }
 
 /** A connection as BullMQ needs it (commands wait for a reconnect instead of failing). */
