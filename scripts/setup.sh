@@ -13,6 +13,8 @@ packages=(
   python3-pil           # the image-resize reference (scripts/make_resize_fixtures.py)
   dataset-fashion-mnist # /usr/share/datasets/fashion-mnist, the main job's data
   time                  # GNU time: wall time and peak RSS in bench/main-job.sh
+  redis-server          # a private Redis for the queue executor's tests (docs/cluster.md)
+  slurm-wlm munge       # a one-node Slurm for the Slurm executor's tests (scripts/start-slurm.sh)
 )
 missing=()
 for p in "${packages[@]}"; do

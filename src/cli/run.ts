@@ -15,7 +15,7 @@ import { MODEL_NAMES } from "../models/names.js";
 import { ALLOCATOR_HELP, parseAllocator } from "../environment/allocator.js";
 import type { Executor } from "../runner/executor.js";
 import { LocalPoolExecutor, RunInterruptedError } from "../runner/executor.js";
-import { parseRedisUrl, REDIS_URL_ENV } from "../queue/connection.js";
+import { connectChecked, parseRedisUrl, REDIS_URL_ENV } from "../queue/connection.js";
 import type { SbatchOptions } from "../slurm/batch.js";
 import { collectSlurm, SlurmExecutor } from "../slurm/executor.js";
 import { ProgressBar } from "../runner/progress.js";
@@ -189,6 +189,8 @@ export const runCommand: Command = {
       return 0;
     }
     await checkRunnable(spec, queueTarget !== undefined || sbatch !== undefined);
+    // Before the store is created: an unreachable queue is bad input, and must leave nothing behind.
+    if (queueTarget) (await connectChecked(queueTarget)).disconnect();
     const storeDir = o.store ?? "runs";
     const store = RunStore.open(storeDir);
     try {
