@@ -84,6 +84,12 @@ export async function serveQueue(options: QueueWorkerOptions): Promise<void> {
       running.add(worker);
       const exit = await worker.exited;
       running.delete(worker);
+      if (options.signal.aborted) {
+        // Stopped by us: neither a result nor a failure. The job keeps its lock until the lease runs
+        // out and then goes to another worker, so this attempt must never settle.
+        rmSync(staging, { recursive: true, force: true });
+        await new Promise(() => {});
+      }
       const outcome = workerOutcome(exit, staging);
       if (outcome.error !== undefined) {
         options.log(`failed ${unit.label}: ${outcome.error.split("\n")[0]}`);
