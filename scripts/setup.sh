@@ -14,6 +14,8 @@ packages=(
   dataset-fashion-mnist # /usr/share/datasets/fashion-mnist, the main job's data
   time                  # GNU time: wall time and peak RSS in bench/main-job.sh
   debootstrap           # the Debian 13 chroot with libtorch 2.6 (npm run test:libtorch2, scripts/cross-version.sh)
+  redis-server          # a private Redis for the queue executor's tests (docs/cluster.md)
+  slurm-wlm munge       # a one-node Slurm for the Slurm executor's tests (scripts/start-slurm.sh)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -6,6 +6,7 @@ import { nearest } from "./suggest.js";
 /** Commands are loaded lazily so that `noiselab analyze` never loads the native engine. */
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
   run: { summary: "train an experiment's replicates and store them (resumable)", load: async () => (await import("./run.js")).runCommand },
+  worker: { summary: "train units from a Redis queue on this machine (noiselab run --queue)", load: async () => (await import("./worker.js")).workerCommand },
   report: { summary: "stability report of a stored experiment (Markdown, HTML, JSON)", load: async () => (await import("./report.js")).reportCommand },
   ls: { summary: "list experiments in a store, or one experiment's runs", load: async () => (await import("./ls.js")).lsCommand },
   bench: { summary: "training-step throughput (bench train)", load: async () => (await import("./bench.js")).benchCommand },

@@ -4,6 +4,7 @@ import { readOverheadResult } from "../overhead/render.js";
 import { InputError } from "../errors.js";
 import type { ReportFormat } from "../report/index.js";
 import { REPORT_FORMATS, SINGLE_FILE_FORMATS, buildReport, renderReport, writeReport } from "../report/index.js";
+import { collectSlurm } from "../slurm/executor.js";
 import { RunStore } from "../store/run-store.js";
 import { helpText, parseArgs } from "./args.js";
 import type { Command } from "./command.js";
@@ -46,6 +47,8 @@ export const reportCommand: Command = {
     const store = RunStore.open(args.options.store ?? "runs", { create: false });
     let results;
     try {
+      // Runs that Slurm array tasks finished since the last look (noiselab run --slurm --detach).
+      collectSlurm(store);
       results = collectResults(store, name, { attribute: args.options.attribute });
     } finally {
       store.close();

@@ -19,7 +19,11 @@ import { PAPER_VARIANTS, parseVariant } from "../noise/index.js";
 import { ALLOCATOR_HELP, parseAllocator } from "../environment/allocator.js";
 import { MAX_THREADS } from "../environment/config.js";
 import { FINGERPRINT_FILE, readFingerprint } from "../environment/fingerprint.js";
+import type { Executor } from "../runner/executor.js";
 import { LocalPoolExecutor, RunInterruptedError } from "../runner/executor.js";
+import { connectChecked, parseRedisUrl, REDIS_URL_ENV } from "../queue/connection.js";
+import type { SbatchOptions } from "../slurm/batch.js";
+import { collectSlurm, SlurmExecutor } from "../slurm/executor.js";
 import { ProgressBar } from "../runner/progress.js";
 import { ExperimentConflictError, RunStore } from "../store/run-store.js";
 import { choiceOption, helpText, intOption, parseArgs } from "./args.js";
@@ -47,6 +51,14 @@ const options = {
   command: { type: "string", valueName: "CMD", description: "run your own training script instead of a spec, e.g. \"python3 train.py --epochs 2\" (docs/command.md)" },
   variants: { type: "list", valueName: "VARIANT", description: `with --command: the variants to run (default ${PAPER_VARIANTS.join(",")}; or only:<source>,…)` },
   "run-timeout": { type: "string", valueName: "DURATION", description: "stop a command's run that takes longer, e.g. 90s, 20m, 2h (it fails; the others go on)" },
+  queue: { type: "string", valueName: "URL", description: `run on the machines of \`noiselab worker\`: redis://[user:password@]HOST:PORT[/DB], or "env" for $${REDIS_URL_ENV} (docs/cluster.md)` },
+  slurm: { type: "boolean", description: "run as a Slurm job array; the store must be on a file system the nodes share (docs/cluster.md)" },
+  detach: { type: "boolean", description: "with --queue or --slurm: submit and return; a later run (or report, for Slurm) collects the results" },
+  partition: { type: "string", valueName: "P", description: "with --slurm: the partition" },
+  gres: { type: "string", valueName: "GRES", description: "with --slurm: generic resources per task, e.g. gpu:1" },
+  time: { type: "string", valueName: "T", description: "with --slurm: time limit per task, e.g. 1:00:00" },
+  "array-parallel": { type: "string", valueName: "N", description: "with --slurm: at most N tasks at once" },
+  "sbatch-arg": { type: "list", valueName: "ARG", description: "with --slurm: more #SBATCH arguments, e.g. --sbatch-arg=--mem=8G (repeatable)" },
 } as const;
 
 const usage = "noiselab run <spec.yaml|preset> [options]\n       noiselab run --command \"python3 train.py …\" [--variants V…] [options]";
@@ -68,6 +80,25 @@ function datasetOverride(value: string | undefined, trainSubset?: number, testSu
     throw new InputError(`--dataset must be KIND or KIND:DIR with KIND one of ${DATASET_KINDS.filter((k) => k !== "synthetic").join(", ")} (synthetic data: use a spec file), got "${value}"`);
   }
   return { kind, dir, trainSubset, testSubset } as DatasetSpec;
+}
+
+const SLURM_OPTIONS = ["partition", "gres", "time", "array-parallel", "sbatch-arg"] as const;
+
+/** The sbatch settings of `--slurm`; each task gets `threads` CPUs. */
+function slurmOptions(o: { partition?: string; gres?: string; time?: string; "array-parallel"?: string; "sbatch-arg"?: string[] }, threads: number): SbatchOptions {
+  for (const name of ["partition", "gres", "time"] as const) {
+    const value = o[name];
+    if (value !== undefined && !/^[\w:.,=+-]+$/.test(value)) throw new InputError(`--${name}: "${value}" is not a Slurm value`);
+  }
+  for (const arg of o["sbatch-arg"] ?? []) if (/[\n\r]/.test(arg) || !arg.startsWith("-")) throw new InputError(`--sbatch-arg: "${arg}" is not one sbatch option (like --mem=8G)`);
+  return {
+    partition: o.partition,
+    gres: o.gres,
+    time: o.time,
+    arrayParallel: o["array-parallel"] === undefined ? undefined : intOption(o["array-parallel"], "array-parallel", 0, 1),
+    cpusPerTask: threads,
+    extra: o["sbatch-arg"] ?? [],
+  };
 }
 
 /** The spec to run: a preset or a file, with the command line's overrides, validated as a whole. */
@@ -162,20 +193,23 @@ function toolchainLines(store: RunStore, runs: readonly PlannedRun[]): string[] 
  * Fails fast, before any worker starts, on data files and model options that every run would trip over.
  * The engine is loaded here, so that --print-spec, --dry-run and argument errors never wait for it.
  */
-async function checkRunnable(spec: ExperimentSpec): Promise<void> {
+async function checkRunnable(spec: ExperimentSpec, remote: boolean): Promise<void> {
   for (const model of spec.models) {
     if (model.command && !existsSync(model.cwd ?? ".")) throw new InputError(`model "${model.label}": its directory ${model.cwd} does not exist`);
   }
   if (!spec.dataset || !spec.training) return;
   const { checkDevice, tidy } = await import("../torch/index.js");
   const { createModelForDataset } = await import("../train/model.js");
-  spec.environments.forEach((environment, i) => {
-    try {
-      checkDevice(environment.device);
-    } catch (err) {
-      throw new InputError(`environments[${i}].device: ${(err as Error).message}`);
-    }
-  });
+  // Runs that go to other machines need their device there, not here.
+  if (!remote) {
+    spec.environments.forEach((environment, i) => {
+      try {
+        checkDevice(environment.device);
+      } catch (err) {
+        throw new InputError(`environments[${i}].device: ${(err as Error).message}`);
+      }
+    });
+  }
   const splits = openDataset(spec.dataset);
   for (const model of spec.models.filter((m) => !m.command)) {
     try {
@@ -205,6 +239,15 @@ export const runCommand: Command = {
     const processes = o.processes === undefined ? undefined : intOption(o.processes, "processes", 0, 1, MAX_PROCESSES);
     const threads = o.threads === undefined ? undefined : intOption(o.threads, "threads", 0, 1, MAX_THREADS);
     const allocator = parseAllocator(o.allocator);
+    const queueTarget = o.queue === undefined ? undefined : parseRedisUrl(o.queue);
+    if (queueTarget && o.slurm) throw new InputError("--queue and --slurm exclude each other");
+    const slurmOnly = SLURM_OPTIONS.find((name) => o[name] !== undefined);
+    if (!o.slurm && slurmOnly) throw new InputError(`--${slurmOnly} needs --slurm`);
+    if (o.detach && !queueTarget && !o.slurm) throw new InputError("--detach needs --queue or --slurm");
+    if (processes !== undefined && (queueTarget || o.slurm)) {
+      throw new InputError("--processes is for the local pool; with --queue start more workers (noiselab worker --concurrency K), with --slurm use --array-parallel");
+    }
+    if (runTimeout !== undefined && (queueTarget || o.slurm)) throw new InputError("--run-timeout is for the local pool; with --queue or --slurm, stop a hung script with the worker's or Slurm's own limits (--time)");
     const trainSubset = o["train-subset"] === undefined ? undefined : intOption(o["train-subset"], "train-subset", 0, 1);
     const testSubset = o["test-subset"] === undefined ? undefined : intOption(o["test-subset"], "test-subset", 0, 1);
     const replicates = o.replicates === undefined ? undefined : intOption(o.replicates, "replicates", 0, 1, MAX_REPLICATES);
@@ -223,12 +266,16 @@ export const runCommand: Command = {
       process.stdout.write(specYaml(spec));
       return 0;
     }
+    // Each Slurm task gets the CPUs of the most threads an environment asks for.
+    const sbatch = o.slurm ? slurmOptions(o, Math.max(...spec.environments.map((e) => e.threads))) : undefined;
     const runs = planRuns(spec);
     if (o["dry-run"]) {
       console.log(planText(spec, runs));
       return 0;
     }
-    await checkRunnable(spec);
+    await checkRunnable(spec, queueTarget !== undefined || sbatch !== undefined);
+    // Before the store is created: an unreachable queue is bad input, and must leave nothing behind.
+    if (queueTarget) (await connectChecked(queueTarget)).disconnect();
     const storeDir = o.store ?? "runs";
     const store = RunStore.open(storeDir);
     try {
@@ -240,13 +287,24 @@ export const runCommand: Command = {
         throw new InputError(`${err.message}${edited}; to run this spec as well, give it another name (--name ${spec.name}-2), or use another --store`);
       }
       const bar = new ProgressBar();
-      const executor = new LocalPoolExecutor({
-        workerScript: fileURLToPath(new URL("../train/worker.js", import.meta.url)),
-        processes,
-        allocator,
-        ...(runTimeout !== undefined && { env: { [RUN_TIMEOUT_ENV]: String(runTimeout) } }),
-        onProgress: bar.update,
-      });
+      const log = (line: string) => console.error(`noiselab run: ${line}`);
+      let executor: Executor;
+      if (queueTarget) {
+        const { QueueExecutor } = await import("../queue/executor.js");
+        executor = new QueueExecutor({ target: queueTarget, detach: o.detach, onProgress: bar.update, log });
+      } else if (sbatch) {
+        executor = new SlurmExecutor({ sbatch, detach: o.detach, onProgress: bar.update, log });
+      } else {
+        // Runs that Slurm tasks of an earlier `run --slurm --detach` finished are committed, not trained again.
+        collectSlurm(store);
+        executor = new LocalPoolExecutor({
+          workerScript: fileURLToPath(new URL("../train/worker.js", import.meta.url)),
+          processes,
+          allocator,
+          ...(runTimeout !== undefined && { env: { [RUN_TIMEOUT_ENV]: String(runTimeout) } }),
+          onProgress: bar.update,
+        });
+      }
       console.error(`noiselab run: experiment "${spec.name}", ${runs.length} runs (${shape(spec)}), store ${storeDir}`);
       let result;
       try {
@@ -254,7 +312,8 @@ export const runCommand: Command = {
       } catch (err) {
         bar.finish();
         if (err instanceof RunInterruptedError) {
-          console.error(`noiselab run: ${err.message}; run the same command again to resume`);
+          const kept = queueTarget ? " (the queue keeps its jobs)" : sbatch ? " (the Slurm job keeps running)" : "";
+          console.error(`noiselab run: ${err.message}${kept}; run the same command again to resume`);
           return err.exitCode;
         }
         throw err;
@@ -265,6 +324,7 @@ export const runCommand: Command = {
       for (const line of toolchainLines(store, runs)) console.error(`  ${line}`);
       // An error's first line is its cause (docs/runner.md); the rest is the worker's stderr tail.
       for (const f of result.failures) console.error(`  failed ${f.label}: ${f.error.split("\n")[0]}`);
+      if (result.left) console.error(`noiselab run: ${result.left} run(s) still ${queueTarget ? "in the queue" : "in the Slurm job"}; run the same command again${sbatch ? " or noiselab report" : ""} to collect them`);
       return result.failed > 0 ? 1 : 0;
     } finally {
       store.close();

@@ -1,18 +1,16 @@
-import { spawn } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
-import { createWriteStream, existsSync, writeFileSync } from "node:fs";
-import type { WriteStream } from "node:fs";
-import { join, resolve } from "node:path";
-import { performance } from "node:perf_hooks";
-import { createInterface } from "node:readline";
-import type { RunStore, RunTiming } from "../store/run-store.js";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import type { RunStore } from "../store/run-store.js";
+import { CLAIM_RENEW_MS } from "../store/run-store.js";
 import { contentHash } from "../run-unit/hash.js";
 import type { AllocatorName } from "../environment/allocator.js";
-import { allocatorEnv, defaultAllocator } from "../environment/allocator.js";
 import { resolveProcesses, unitThreads } from "./parallelism.js";
 import type { ProgressSnapshot, RunningUnit } from "./progress.js";
-import type { RunUnit, WorkerInput } from "../run-unit/unit.js";
-import { isRecord, readWorkerError, readWorkerResult, STDERR_LOG, STDOUT_LOG, UNIT_FILE, WorkerResultError } from "../run-unit/unit.js";
+import type { RunUnit } from "../run-unit/unit.js";
+import type { WorkerProcess } from "./worker-process.js";
+import { startWorker, workerOutcome } from "./worker-process.js";
+
+export { PARENT_PID_ENV, progressFraction } from "./worker-process.js";
 
 export interface RunFailure {
   key: string;
@@ -30,6 +28,8 @@ export interface RunSummary {
   failures: RunFailure[];
   /** Done in the store but with damaged artifacts (`error` says which): run again in this batch. */
   redone: RunFailure[];
+  /** Runs still in the queue or the job array when a detached or interrupted batch returned. */
+  left?: number;
 }
 
 /**
@@ -85,12 +85,7 @@ export interface LocalPoolExecutorOptions {
   handleSignals?: boolean;
 }
 
-const GUARD_URL = new URL("./orphan-guard.js", import.meta.url).href;
-const STDERR_TAIL_LINES = 20;
-const STDERR_TAIL_BYTES = 16 * 1024;
 const STOP_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
-/** Env var through which a worker's orphan guard learns its parent's pid. */
-export const PARENT_PID_ENV = "NOISELAB_PARENT_PID";
 const SIGINT_SETTLE_MS = 200;
 
 /** Runs each unit in its own child process, at most `processes` at a time. */
@@ -100,28 +95,46 @@ export class LocalPoolExecutor implements Executor {
   async run(units: readonly RunUnit[], store: RunStore): Promise<RunSummary> {
     const workerScript = resolve(this.options.workerScript);
     if (!existsSync(workerScript)) throw new Error(`worker script ${workerScript} does not exist`);
-    const groups = groupByKey(units, store);
-    const summary: RunSummary = { done: 0, skipped: 0, failed: 0, failures: [], redone: [] };
-    const pending: RunUnit[][] = [];
-    for (const group of groups) {
-      const [first] = group;
-      if (store.isDone(first.key)) {
-        const damage = store.checkArtifacts(first.key);
-        if (damage === undefined) {
-          for (const unit of group) store.linkRun(unit);
-          summary.skipped++;
-          continue;
-        }
-        store.invalidateRun(first.key, damage);
-        summary.redone.push({ key: first.key, label: first.label, error: damage });
-      }
-      pending.push(group);
-    }
+    const { pending, summary, total } = planBatch(units, store);
     const threads = Math.max(1, ...pending.map(([unit]) => unitThreads(unit.config)));
     const processes = resolveProcesses(this.options.processes, threads, pending.length);
-    const batch = new PoolBatch(store, workerScript, this.options, processes, summary, pending, groups.length);
+    const batch = new PoolBatch(store, workerScript, this.options, processes, summary, pending, total);
     return batch.execute();
   }
+}
+
+/** A batch's runs that still need training, and the summary so far: done runs with whole artifacts are linked and counted skipped. */
+export interface BatchPlan {
+  /** One group per distinct key still to train; a group's units share the key (one per experiment). */
+  pending: RunUnit[][];
+  summary: RunSummary;
+  /** Distinct keys in the batch. */
+  total: number;
+}
+
+/**
+ * Checks the units, links and counts the runs that are done with whole artifacts, and demotes done
+ * runs with damaged artifacts so they are trained again. Every executor starts a batch with this.
+ */
+export function planBatch(units: readonly RunUnit[], store: RunStore): BatchPlan {
+  const groups = groupByKey(units, store);
+  const summary: RunSummary = { done: 0, skipped: 0, failed: 0, failures: [], redone: [] };
+  const pending: RunUnit[][] = [];
+  for (const group of groups) {
+    const [first] = group;
+    if (store.isDone(first.key)) {
+      const damage = store.checkArtifacts(first.key);
+      if (damage === undefined) {
+        for (const unit of group) store.linkRun(unit);
+        summary.skipped++;
+        continue;
+      }
+      store.invalidateRun(first.key, damage);
+      summary.redone.push({ key: first.key, label: first.label, error: damage });
+    }
+    pending.push(group);
+  }
+  return { pending, summary, total: groups.length };
 }
 
 /** One unit per distinct key, in order; checks the contract before anything runs. */
@@ -144,25 +157,22 @@ function groupByKey(units: readonly RunUnit[], store: RunStore): RunUnit[][] {
 }
 
 interface ActiveWorker extends RunningUnit {
-  child: ChildProcess;
+  worker: WorkerProcess;
   killTimer?: NodeJS.Timeout;
 }
 
-interface WorkerExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  spawnError?: Error;
-  logError?: Error;
-  stderrTail: string;
-}
-
 type StopReason = { kind: "signal"; signal: NodeJS.Signals } | { kind: "abort" } | { kind: "error"; error: unknown };
+
+/** How often a lane looks again at runs that another process is training. */
+const HELD_POLL_MS = 250;
 
 /** State of one `LocalPoolExecutor.run` call. */
 class PoolBatch {
   private readonly running = new Map<string, ActiveWorker>();
   private readonly completedSeconds: number[] = [];
   private readonly startedAtMs = Date.now();
+  /** Runs that another process on the store had claimed when their turn came. */
+  private readonly held: RunUnit[][] = [];
   private stopReason: StopReason | undefined;
 
   constructor(
@@ -180,12 +190,20 @@ class PoolBatch {
     const onAbort = () => this.stop({ kind: "abort" });
     if (this.options.handleSignals !== false) for (const s of STOP_SIGNALS) process.on(s, onSignal);
     this.options.signal?.addEventListener("abort", onAbort, { once: true });
+    const renewal = setInterval(() => {
+      try {
+        this.store.renewClaims();
+      } catch (error) {
+        this.stop({ kind: "error", error });
+      }
+    }, CLAIM_RENEW_MS);
     try {
       if (this.options.signal?.aborted) this.stop({ kind: "abort" });
       this.emit();
       const lanes = Array.from({ length: Math.min(this.processes, this.queue.length) }, () => this.lane());
       await Promise.all(lanes);
     } finally {
+      clearInterval(renewal);
       for (const s of STOP_SIGNALS) process.off(s, onSignal);
       this.options.signal?.removeEventListener("abort", onAbort);
     }
@@ -198,68 +216,132 @@ class PoolBatch {
 
   private async lane(): Promise<void> {
     while (!this.stopReason) {
-      const group = this.queue.shift();
-      if (!group) return;
+      let group: RunUnit[] | null | undefined;
+      try {
+        group = this.queue.length > 0 ? this.claimNext() : await this.nextReleased();
+      } catch (error) {
+        this.stop({ kind: "error", error });
+        return;
+      }
+      if (group === null) continue;
+      if (group === undefined) return;
       try {
         await this.runUnit(group);
       } catch (error) {
         // The store failed (disk full, database locked): no point starting more runs.
         this.stop({ kind: "error", error });
+      } finally {
+        try {
+          this.store.releaseClaim(group[0].key);
+        } catch {
+          // The store's failure has stopped the batch already.
+        }
       }
     }
+  }
+
+  /** The next queued run, claimed; null when it turned out done or held by another process (set aside). */
+  private claimNext(): RunUnit[] | null {
+    const group = this.queue.shift() as RunUnit[];
+    const claim = this.store.claimRun(group[0].key);
+    if (claim === "claimed") return group;
+    if (claim === "done") this.doneElsewhere(group);
+    else this.held.push(group);
+    this.emit();
+    return null;
+  }
+
+  /**
+   * Waits for a run that another process holds: returns it once its claim is free and it is not
+   * done (that process stopped without finishing it), or undefined when none is left to wait for.
+   */
+  private async nextReleased(): Promise<RunUnit[] | undefined> {
+    while (this.held.length > 0 && !this.stopReason) {
+      for (let i = 0; i < this.held.length; i++) {
+        const group = this.held[i];
+        const claim = this.store.claimRun(group[0].key);
+        if (claim === "held") continue;
+        this.held.splice(i--, 1);
+        if (claim === "done") {
+          this.doneElsewhere(group);
+          continue;
+        }
+        const run = this.store.getRun(group[0].key);
+        if (run?.status === "failed" && Date.parse(run.finishedAt) >= this.startedAtMs) {
+          // The other process's attempt failed during this batch: that is this batch's outcome too.
+          this.store.releaseClaim(group[0].key);
+          for (const unit of group) this.store.linkRun(unit);
+          this.summary.failed++;
+          this.summary.failures.push({ key: group[0].key, label: group[0].label, error: run.error ?? "failed" });
+          this.emit();
+          continue;
+        }
+        return group;
+      }
+      this.emit();
+      if (this.held.length > 0) await new Promise((done) => setTimeout(done, HELD_POLL_MS));
+    }
+    return undefined;
+  }
+
+  /** Another process on the store trained this run while it waited in this batch. */
+  private doneElsewhere(group: RunUnit[]): void {
+    for (const unit of group) this.store.linkRun(unit);
+    this.summary.skipped++;
   }
 
   /** Stop starting units and ask running workers to exit; a second stop kills them. */
   private stop(reason: StopReason): void {
     if (this.stopReason) {
-      for (const worker of this.running.values()) worker.child.kill("SIGKILL");
+      for (const active of this.running.values()) active.worker.child.kill("SIGKILL");
       return;
     }
     this.stopReason = reason;
     const graceMs = this.options.killGraceMs ?? 5000;
-    for (const worker of this.running.values()) {
-      worker.child.kill("SIGTERM");
-      worker.killTimer = setTimeout(() => worker.child.kill("SIGKILL"), graceMs);
+    for (const active of this.running.values()) {
+      active.worker.child.kill("SIGTERM");
+      active.killTimer = setTimeout(() => active.worker.child.kill("SIGKILL"), graceMs);
     }
   }
 
   private async runUnit(group: RunUnit[]): Promise<void> {
     const [unit, ...sameRun] = group;
     const staging = this.store.createStaging(unit.key);
-    const input: WorkerInput = { ...unit, threads: unitThreads(unit.config) };
-    writeFileSync(join(staging, UNIT_FILE), `${JSON.stringify(input, null, 2)}\n`);
-    const startedAt = new Date();
-    const t0 = performance.now();
-    const exit = await this.spawnWorker(unit, staging);
-    const timing: RunTiming = { startedAt, finishedAt: new Date(), wallSeconds: (performance.now() - t0) / 1000 };
+    const active: ActiveWorker = { key: unit.key, label: unit.label, startedAtMs: Date.now(), fraction: null, worker: undefined as unknown as WorkerProcess };
+    active.worker = startWorker({
+      workerScript: this.workerScript,
+      stagingDir: staging,
+      unit,
+      allocator: this.options.allocator,
+      env: this.options.env,
+      onProgress: (fraction) => {
+        active.fraction = fraction;
+        this.emit();
+      },
+    });
+    this.running.set(unit.key, active);
+    this.emit();
+    const exit = await active.worker.exited;
+    clearTimeout(active.killTimer);
+    this.running.delete(unit.key);
+    const timing = { startedAt: exit.startedAt, finishedAt: exit.finishedAt, wallSeconds: exit.wallSeconds };
 
-    let error: string;
-    if (exit.logError) {
-      error = `could not write the worker's log: ${exit.logError.message}`;
-    } else if (exit.code === 0) {
-      try {
-        const result = readWorkerResult(staging);
-        this.store.commitRun(unit, staging, result, timing);
+    let outcome;
+    try {
+      outcome = workerOutcome(exit, staging);
+      if (outcome.result) {
+        this.store.commitRun(unit, staging, outcome.result, timing);
         for (const other of sameRun) this.store.linkRun(other);
         this.summary.done++;
         this.completedSeconds.push(timing.wallSeconds);
         this.emit();
         return;
-      } catch (err) {
-        if (!(err instanceof WorkerResultError)) {
-          this.store.discardStaging(staging);
-          throw err;
-        }
-        error = `worker exited 0 but ${err.message}`;
       }
-    } else if (exit.spawnError) {
-      error = `could not start the worker: ${exit.spawnError.message}`;
-    } else {
-      const how = exit.signal ? `worker killed by ${exit.signal}` : `worker exited with code ${exit.code}`;
-      // The worker's own account of the cause comes first: the stderr tail ends in the runtime's footer.
-      const cause = readWorkerError(staging);
-      error = cause === undefined ? how : `${cause}\n(${how})`;
+    } catch (err) {
+      this.store.discardStaging(staging);
+      throw err;
     }
+    let error = outcome.error;
     this.store.discardStaging(staging);
     // Ctrl-C in a terminal sends SIGINT to the workers as well as to us, and their deaths
     // may be seen before our own signal handler runs: give it the chance to run first.
@@ -277,91 +359,17 @@ class PoolBatch {
     this.emit();
   }
 
-  private spawnWorker(unit: RunUnit, staging: string): Promise<WorkerExit> {
-    const threads = String(unitThreads(unit.config));
-    const child = spawn(process.execPath, ["--import", GUARD_URL, this.workerScript, staging], {
-      env: { ...allocatorEnv(this.options.allocator ?? defaultAllocator()), OMP_NUM_THREADS: threads, ...this.options.env, NOISELAB_THREADS: threads, [PARENT_PID_ENV]: String(process.pid) },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const worker: ActiveWorker = { key: unit.key, label: unit.label, startedAtMs: Date.now(), fraction: null, child };
-    this.running.set(unit.key, worker);
-    this.emit();
-
-    const stdoutLog = createWriteStream(join(staging, STDOUT_LOG));
-    const stderrLog = createWriteStream(join(staging, STDERR_LOG));
-    let stderrTail = "";
-    let logError: Error | undefined;
-    for (const log of [stdoutLog, stderrLog]) log.on("error", (err) => (logError ??= err));
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-      const fraction = progressFraction(line);
-      if (fraction === undefined) {
-        stdoutLog.write(`${line}\n`);
-      } else {
-        worker.fraction = fraction;
-        this.emit();
-      }
-    });
-    child.stderr?.on("data", (chunk: Buffer) => {
-      stderrLog.write(chunk);
-      stderrTail = (stderrTail + chunk.toString("utf8")).slice(-STDERR_TAIL_BYTES);
-    });
-
-    return new Promise((resolveExit) => {
-      let spawnError: Error | undefined;
-      let finished = false;
-      const finish = async (code: number | null, signal: NodeJS.Signals | null) => {
-        if (finished) return;
-        finished = true;
-        clearTimeout(worker.killTimer);
-        this.running.delete(unit.key);
-        await Promise.all([closeStream(stdoutLog), closeStream(stderrLog)]);
-        resolveExit({ code, signal, spawnError, logError, stderrTail: lastLines(stderrTail, STDERR_TAIL_LINES) });
-      };
-      child.on("error", (err) => {
-        spawnError = err;
-        // A child that never started emits no "close".
-        if (child.pid === undefined) void finish(null, null);
-      });
-      child.on("close", (code, signal) => void finish(code, signal));
-    });
-  }
-
   private emit(): void {
     this.options.onProgress?.({
       total: this.total,
       skipped: this.summary.skipped,
       done: this.summary.done,
       failed: this.summary.failed,
-      queued: this.stopReason ? 0 : this.queue.length,
+      queued: this.stopReason ? 0 : this.queue.length + this.held.length,
       processes: this.processes,
       startedAtMs: this.startedAtMs,
       running: [...this.running.values()].map(({ key, label, startedAtMs, fraction }) => ({ key, label, startedAtMs, fraction })),
       completedSeconds: [...this.completedSeconds],
     });
   }
-}
-
-/** The fraction of a `{"progress": f}` line, clamped to [0, 1]; undefined for any other line. */
-export function progressFraction(line: string): number | undefined {
-  if (!line.startsWith("{")) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (!isRecord(parsed) || typeof parsed.progress !== "number" || !Number.isFinite(parsed.progress)) return undefined;
-  return Math.min(1, Math.max(0, parsed.progress));
-}
-
-function lastLines(text: string, count: number): string {
-  return text.trimEnd().split("\n").slice(-count).join("\n");
-}
-
-/** Resolves once the stream is flushed or has failed (its error listener records why). */
-function closeStream(stream: WriteStream): Promise<void> {
-  return new Promise((done) => {
-    stream.once("error", () => done());
-    stream.end(() => done());
-  });
 }

@@ -1,5 +1,6 @@
 import Database from "better-sqlite3";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { InputError } from "../errors.js";
 import { canonicalJson, contentHash } from "../run-unit/hash.js";
@@ -68,6 +69,8 @@ export interface RecoveryReport {
 /** Contents of run.json, written into the run dir just before it is renamed into place. */
 interface CommitRecord {
   key: string;
+  /** The committing process: a pid means something only on its host. */
+  host?: string;
   pid: number;
   startedAt: string;
   finishedAt: string;
@@ -75,6 +78,13 @@ interface CommitRecord {
   /** Size in bytes of every other file of the run dir, by path relative to it. */
   files?: Record<string, number>;
 }
+
+/** What `claimRun` found: the run is now ours to train, done already, or being trained by another live process. */
+export type ClaimOutcome = "claimed" | "done" | "held";
+
+/** How long a claim lasts without renewal; holders renew it every CLAIM_RENEW_MS (see renewClaims). */
+export const CLAIM_LEASE_MS = 60_000;
+export const CLAIM_RENEW_MS = 15_000;
 
 export interface OpenOptions {
   /** Create the store when it does not exist (default true). Readers (ls, report) pass false. */
@@ -293,6 +303,7 @@ export class RunStore {
     const target = this.artifactDir(unit.key);
     const record: CommitRecord = {
       key: unit.key,
+      host: hostname(),
       pid: process.pid,
       startedAt: timing.startedAt.toISOString(),
       finishedAt: timing.finishedAt.toISOString(),
@@ -300,17 +311,23 @@ export class RunStore {
       files: fileSizes(stagingDir),
     };
     fsGuard(stagingDir, () => writeFileSync(join(stagingDir, RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`));
-    if (this.isDone(unit.key)) {
-      this.discardStaging(stagingDir);
-    } else {
-      fsGuard(target, () => {
-        // No done row, so a dir here is an unrecorded leftover that open() could not judge yet.
-        rmSync(target, { recursive: true, force: true });
-        renameSync(stagingDir, target);
-      });
-      activeStaging.delete(stagingDir);
-      this.guard(() => this.recordDone(unit.config, result, record));
-    }
+    // The rename happens under the database's write lock, so that two processes committing the same
+    // key at once are serialised: the second finds it done and discards its attempt.
+    const committed = this.guard(() =>
+      this.db.transaction(() => {
+        this.dropClaim(unit.key);
+        if (this.isDone(unit.key)) return false;
+        fsGuard(target, () => {
+          // No done row, so a dir here is an unrecorded leftover that open() could not judge yet.
+          rmSync(target, { recursive: true, force: true });
+          renameSync(stagingDir, target);
+        });
+        this.recordDone(unit.config, result, record);
+        return true;
+      }).immediate(),
+    );
+    if (committed) activeStaging.delete(stagingDir);
+    else this.discardStaging(stagingDir);
     this.linkRun(unit);
     return this.getRun(unit.key) as RunRecord;
   }
@@ -334,8 +351,52 @@ export class RunStore {
           timing.finishedAt.toISOString(),
           timing.wallSeconds,
         );
+      this.dropClaim(unit.key);
       this.linkRun(unit);
     })());
+  }
+
+  /**
+   * Claim `key` for this process before training it, so that no other coordinator on this store
+   * trains it too. A claim whose holder is dead (a pid on this host that no longer runs) or whose
+   * lease expired (any host) is taken over. commitRun and recordFailure end the claim.
+   */
+  claimRun(key: string): ClaimOutcome {
+    const host = hostname();
+    const now = Date.now();
+    return this.guard(() =>
+      this.db.transaction((): ClaimOutcome => {
+        if (this.isDone(key)) return "done";
+        const holder = this.db.prepare("SELECT host, pid, expires_ms FROM claims WHERE run_key = ?").get(key) as
+          | { host: string; pid: number; expires_ms: number }
+          | undefined;
+        const ours = holder !== undefined && holder.host === host && holder.pid === process.pid;
+        if (holder && !ours && holder.expires_ms > now && !(holder.host === host && !isProcessAlive(holder.pid))) return "held";
+        this.db
+          .prepare(
+            `INSERT INTO claims (run_key, host, pid, expires_ms) VALUES (?, ?, ?, ?)
+             ON CONFLICT (run_key) DO UPDATE SET host = excluded.host, pid = excluded.pid, expires_ms = excluded.expires_ms`,
+          )
+          .run(key, host, process.pid, now + CLAIM_LEASE_MS);
+        return "claimed";
+      }).immediate(),
+    );
+  }
+
+  /** Extend the lease of every claim this process holds (call it every CLAIM_RENEW_MS while training). */
+  renewClaims(): void {
+    this.guard(() =>
+      this.db.prepare("UPDATE claims SET expires_ms = ? WHERE host = ? AND pid = ?").run(Date.now() + CLAIM_LEASE_MS, hostname(), process.pid),
+    );
+  }
+
+  /** Give up this process's claim on `key` without recording anything (an interrupted attempt). */
+  releaseClaim(key: string): void {
+    this.guard(() => this.dropClaim(key));
+  }
+
+  private dropClaim(key: string): void {
+    this.db.prepare("DELETE FROM claims WHERE run_key = ? AND host = ? AND pid = ?").run(key, hostname(), process.pid);
   }
 
   /** Record that `unit.experiment` uses the (already recorded) run `unit.key` as `unit.label`. */
@@ -439,7 +500,8 @@ export class RunStore {
   private recoverRunDir(key: string, report: RecoveryReport): void {
     const dir = join(this.dir, RUNS_DIR, key);
     const record = readJson(join(dir, RECORD_FILE));
-    if (isRecord(record) && typeof record.pid === "number" && record.pid !== process.pid && isProcessAlive(record.pid)) {
+    const sameHost = !isRecord(record) || record.host === undefined || record.host === hostname();
+    if (isRecord(record) && typeof record.pid === "number" && record.pid !== process.pid && sameHost && isProcessAlive(record.pid)) {
       return; // its process is alive and about to write the row
     }
     const adoptable = this.validateRunDir(key, dir, record);

@@ -47,6 +47,17 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_key, name)
   );
   `,
+  `
+  -- A coordinator's claim on a run it is about to train, so that two coordinators on one store
+  -- never train the same run. A claim is free once its holder (host, pid) is known dead or once
+  -- its lease has expired; the holder renews the lease while it trains.
+  CREATE TABLE claims (
+    run_key    TEXT PRIMARY KEY,
+    host       TEXT NOT NULL,
+    pid        INTEGER NOT NULL,
+    expires_ms INTEGER NOT NULL     -- Unix time in ms
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
