@@ -11,6 +11,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   bench: { summary: "training-step throughput (bench train)", load: async () => (await import("./bench.js")).benchCommand },
   overhead: { summary: "what determinism costs: training-step time per determinism switch", load: async () => (await import("./overhead.js")).overheadCommand },
   check: { summary: "is training bitwise deterministic, and where do two runs first diverge", load: async () => (await import("./check.js")).checkCommand },
+  serve: { summary: "live dashboard over a store in the browser (read-only, local)", load: async () => (await import("./serve.js")).serveCommand },
   analyze: { summary: "stability metrics of replicate predictions from any framework", load: async () => (await import("./analyze.js")).analyzeCommand },
 };
 
