@@ -13,6 +13,7 @@ packages=(
   python3-pil           # the image-resize reference (scripts/make_resize_fixtures.py)
   dataset-fashion-mnist # /usr/share/datasets/fashion-mnist, the main job's data
   time                  # GNU time: wall time and peak RSS in bench/main-job.sh
+  chromium              # the browser that test/serve's Playwright tests drive (noiselab serve)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -36,6 +36,7 @@ export interface ServeOptions {
 
 export interface RunningServer {
   server: Server;
+  dashboard: DashboardServer;
   url: string;
   close(): Promise<void>;
 }
@@ -295,6 +296,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
     server,
+    dashboard,
     url: `http://${shownHost}:${address.port}`,
     close: () =>
       new Promise<void>((resolve) => {

@@ -123,6 +123,8 @@ interface Planned {
 export class StoreView {
   private readonly planned = new Map<string, Planned>();
   private readonly cache = new Map<string, { report: ExperimentReport; results: ExperimentResults }>();
+  /** How many times an experiment's results were read and its report built (once per state of its runs and filter). */
+  reportsComputed = 0;
 
   constructor(
     readonly store: RunStore,
@@ -195,6 +197,7 @@ export class StoreView {
       this.cache.set(cacheKey, hit);
       return hit;
     }
+    this.reportsComputed++;
     const environmentOf = new Map(runs.map((r) => [r.key, runEnvironment(r.config)]));
     const results = restrict(collectResults(this.store, name), filter, (key) => environmentOf.get(key) ?? "");
     const report = buildReport(results);
