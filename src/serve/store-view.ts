@@ -115,14 +115,35 @@ export function runEnvironment(config: unknown): string {
 /** How many computed reports to keep (one per experiment state and filter). */
 const CACHE_SIZE = 24;
 
+type RunState = ReturnType<RunStore["runStatesOf"]>[number];
+
+interface Snapshot {
+  token: string;
+  summary: ExperimentSummary;
+  runs: ExperimentRun[];
+  /** Keys of the experiment's runs being trained now. */
+  running: Set<string>;
+  environments: string[];
+  accuracy: Map<string, number | null>;
+}
+
+interface Analysed {
+  snapshot: Snapshot;
+  results: ExperimentResults;
+  report: ExperimentReport;
+  view: ExperimentView;
+}
+
 interface Planned {
   keys: Set<string>;
   variants: string[];
+  dataset: unknown;
 }
 
 export class StoreView {
   private readonly planned = new Map<string, Planned>();
-  private readonly cache = new Map<string, { report: ExperimentReport; results: ExperimentResults }>();
+  private readonly snapshots = new Map<string, Snapshot>();
+  private readonly cache = new Map<string, Analysed>();
   /** How many times an experiment's results were read and its report built (once per state of its runs and filter). */
   reportsComputed = 0;
 
@@ -134,9 +155,10 @@ export class StoreView {
   private plannedOf(name: string): Planned {
     let planned = this.planned.get(name);
     if (!planned) {
+      if (!this.store.getExperiment(name)) throw new NotFoundError(`no experiment "${name}" in this store`);
       // A name's spec never changes (the store refuses to redefine it), so its plan is computed once.
       const spec = storedSpec(this.store, name);
-      planned = { keys: new Set(planRuns(spec).map((r) => r.key)), variants: spec.variants };
+      planned = { keys: new Set(planRuns(spec).map((r) => r.key)), variants: spec.variants, dataset: spec.dataset };
       this.planned.set(name, planned);
     }
     return planned;
@@ -144,52 +166,73 @@ export class StoreView {
 
   experiments(): ExperimentSummary[] {
     const running = new Set(this.store.runningKeys());
-    return this.store.listExperiments().map((e) => this.summary(e.name, e.created, this.store.runsOf(e.name), running));
+    return this.store.listExperiments().map((e) => this.summary(e.name, e.created, this.store.runStatesOf(e.name), running));
   }
 
-  private summary(name: string, created: string, runs: ExperimentRun[], running: Set<string>): ExperimentSummary {
+  private summary(name: string, created: string, states: RunState[], running: Set<string>): ExperimentSummary {
     const planned = this.plannedOf(name);
-    const status = new Map(runs.map((r) => [r.key, r.status]));
+    const status = new Map(states.map((r) => [r.key, r.status]));
+    const all = new Set([...planned.keys, ...status.keys()]);
     let done = 0;
     let failed = 0;
     let active = 0;
-    for (const key of new Set([...planned.keys, ...status.keys()])) {
+    for (const key of all) {
       const s = status.get(key);
       if (s === "done") done++;
       else if (running.has(key)) active++;
       else if (s === "failed") failed++;
     }
-    const all = new Set([...planned.keys, ...status.keys()]).size;
-    return { name, created, planned: planned.keys.size, done, running: active, failed, queued: all - done - active - failed };
+    return { name, created, planned: planned.keys.size, done, running: active, failed, queued: all.size - done - active - failed };
   }
 
-  /** A token that changes whenever a run of the experiment is recorded, changes state or starts. */
-  private stateToken(runs: ExperimentRun[], running: Set<string>): string {
-    const hash = createHash("sha256");
-    for (const r of runs) hash.update(`${r.key}:${r.status}:${r.finishedAt}:${r.attempts}\n`);
-    for (const key of [...running].sort()) hash.update(`running:${key}\n`);
-    return hash.digest("hex");
-  }
-
-  private requireExperiment(name: string) {
+  /**
+   * The experiment's runs as they are now. Read again only when its state token changes: when one of
+   * its runs is recorded, changes state or starts (one small query and a directory listing per call).
+   */
+  private snapshot(name: string): Snapshot {
     const record = this.store.getExperiment(name);
     if (!record) throw new NotFoundError(`no experiment "${name}" in this store`);
-    return record;
+    const states = this.store.runStatesOf(name);
+    const planned = this.plannedOf(name);
+    const running = new Set(this.store.runningKeys().filter((k) => planned.keys.has(k) || states.some((r) => r.key === k)));
+    const hash = createHash("sha256");
+    for (const r of [...states].sort((x, y) => (x.key < y.key ? -1 : 1))) hash.update(`${r.key}:${r.status}:${r.finishedAt}:${r.attempts}\n`);
+    for (const key of [...running].sort()) hash.update(`running:${key}\n`);
+    const token = hash.digest("hex");
+    const cached = this.snapshots.get(name);
+    if (cached?.token === token) return cached;
+    const runs = this.store.runsOf(name);
+    const accuracy = new Map(
+      runs.map((r) => {
+        const value = r.status === "done" ? this.store.metricsOf(r.key).testAccuracy : null;
+        return [r.key, typeof value === "number" ? value : null];
+      }),
+    );
+    const snapshot: Snapshot = {
+      token,
+      summary: this.summary(name, record.created, states, running),
+      runs,
+      running,
+      environments: [...new Set(runs.map((r) => runEnvironment(r.config)))].sort(),
+      accuracy,
+    };
+    this.snapshots.set(name, snapshot);
+    return snapshot;
   }
 
-  private checkFilter(name: string, filter: RunFilter, runs: ExperimentRun[]): { variants: string[]; environments: string[] } {
+  private checkFilter(name: string, filter: RunFilter, snapshot: Snapshot): void {
     const variants = this.plannedOf(name).variants;
-    const environments = [...new Set(runs.map((r) => runEnvironment(r.config)))].sort();
     for (const v of filter.variants) if (!variants.includes(v)) throw new InputError(`variant: experiment "${name}" has no variant "${v}" (variants: ${variants.join(", ")})`);
     for (const e of filter.environments) {
-      if (!environments.includes(e)) throw new InputError(`environment: no run of "${name}" ran in "${e}" (environments: ${environments.join(", ") || "none yet"})`);
+      if (!snapshot.environments.includes(e)) throw new InputError(`environment: no run of "${name}" ran in "${e}" (environments: ${snapshot.environments.join(", ") || "none yet"})`);
     }
-    return { variants, environments };
   }
 
-  /** The experiment's results restricted to `filter`, and their report: computed once per state of its runs and filter. */
-  private analysed(name: string, filter: RunFilter, runs: ExperimentRun[], running: Set<string>): { report: ExperimentReport; results: ExperimentResults } {
-    const cacheKey = JSON.stringify([name, this.stateToken(runs, running), filter]);
+  /** The experiment's results restricted to `filter`, their report and its page: computed once per state of its runs and filter. */
+  private analysed(name: string, filter: RunFilter): Analysed {
+    const snapshot = this.snapshot(name);
+    this.checkFilter(name, filter, snapshot);
+    const cacheKey = JSON.stringify([name, snapshot.token, filter]);
     const hit = this.cache.get(cacheKey);
     if (hit) {
       // Most recently used last.
@@ -198,57 +241,53 @@ export class StoreView {
       return hit;
     }
     this.reportsComputed++;
-    const environmentOf = new Map(runs.map((r) => [r.key, runEnvironment(r.config)]));
+    const environmentOf = new Map(snapshot.runs.map((r) => [r.key, runEnvironment(r.config)]));
     const results = restrict(collectResults(this.store, name), filter, (key) => environmentOf.get(key) ?? "");
     const report = buildReport(results);
     if (this.determinism.checks.length > 0 || this.determinism.overhead !== null) report.determinism = this.determinism;
-    const entry = { report, results };
+    const entry = { snapshot, results, report, view: this.experimentView(name, filter, snapshot, report) };
     this.cache.set(cacheKey, entry);
     while (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
     return entry;
   }
 
-  experiment(name: string, filter: RunFilter): ExperimentView {
-    const record = this.requireExperiment(name);
-    const runs = this.store.runsOf(name);
-    const running = new Set(this.store.runningKeys());
-    const { variants, environments } = this.checkFilter(name, filter, runs);
-    const { report } = this.analysed(name, filter, runs, running);
+  private experimentView(name: string, filter: RunFilter, snapshot: Snapshot, report: ExperimentReport): ExperimentView {
+    const { running } = snapshot;
     const shown = (r: ExperimentRun) =>
       (filter.variants.length === 0 || filter.variants.includes(r.label.split("/")[1])) && (filter.environments.length === 0 || filter.environments.includes(runEnvironment(r.config)));
-    const metrics = (r: ExperimentRun) => (r.status === "done" ? this.store.metricsOf(r.key) : {});
     return {
       name,
-      state: this.summary(name, record.created, runs, running),
-      variants,
-      environments,
+      state: snapshot.summary,
+      variants: this.plannedOf(name).variants,
+      environments: snapshot.environments,
       filter,
-      runs: runs.filter(shown).map((r) => {
-        const testAccuracy = metrics(r).testAccuracy;
-        return { label: r.label, key: r.key, status: running.has(r.key) && r.status !== "done" ? "running" : r.status, environment: runEnvironment(r.config), testAccuracy: typeof testAccuracy === "number" ? testAccuracy : null, wallSeconds: r.wallSeconds, error: r.error };
-      }),
+      runs: snapshot.runs.filter(shown).map((r) => ({
+        label: r.label,
+        key: r.key,
+        status: running.has(r.key) && r.status !== "done" ? "running" : r.status,
+        environment: runEnvironment(r.config),
+        testAccuracy: snapshot.accuracy.get(r.key) ?? null,
+        wallSeconds: r.wallSeconds,
+        error: r.error,
+      })),
       blocks: reportDocument(report),
       charts: allReportCharts(report).map(chartView),
     };
   }
 
+  experiment(name: string, filter: RunFilter): ExperimentView {
+    return this.analysed(name, filter).view;
+  }
+
   /** One chart of the experiment's report, for the SVG and PNG downloads. */
   chart(name: string, filter: RunFilter, id: string): Chart {
-    this.requireExperiment(name);
-    const runs = this.store.runsOf(name);
-    this.checkFilter(name, filter, runs);
-    const { report } = this.analysed(name, filter, runs, new Set(this.store.runningKeys()));
-    const chart = allReportCharts(report).find((c) => c.id === id);
+    const chart = allReportCharts(this.analysed(name, filter).report).find((c) => c.id === id);
     if (!chart) throw new NotFoundError(`experiment "${name}" has no chart "${id}"`);
     return chart;
   }
 
   unstable(name: string, query: UnstableQuery): UnstableView {
-    this.requireExperiment(name);
-    const runs = this.store.runsOf(name);
-    const filter = { variants: [], environments: query.environments };
-    this.checkFilter(name, filter, runs);
-    const { results } = this.analysed(name, filter, runs, new Set(this.store.runningKeys()));
+    const { results } = this.analysed(name, { variants: [], environments: query.environments });
     const groups = results.groups.map((g) => ({ model: g.model, variant: g.variant, runs: g.runs.length }));
     const wanted = results.groups.filter((g) => (query.model === undefined || g.model === query.model) && (query.variant === undefined || g.variant === query.variant));
     if (query.model !== undefined && !groups.some((g) => g.model === query.model)) throw new InputError(`model: experiment "${name}" has no model "${query.model}"`);
@@ -336,8 +375,7 @@ export class StoreView {
 
   /** The experiment's dataset spec (for thumbnails of its test examples). */
   datasetOf(name: string): unknown {
-    this.requireExperiment(name);
-    return storedSpec(this.store, name).dataset;
+    return this.plannedOf(name).dataset;
   }
 }
 

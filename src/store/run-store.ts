@@ -205,6 +205,16 @@ export class RunStore {
     return rows.map((row) => ({ ...this.toRecord(row), label: row.label }));
   }
 
+  /** Key, status and latest attempt of each run recorded for an experiment: one query, for readers that poll. */
+  runStatesOf(experiment: string): { key: string; status: RunStatus; finishedAt: string; attempts: number }[] {
+    return this.guard(
+      () =>
+        this.db
+          .prepare(`SELECT r.key, r.status, r.finished AS finishedAt, r.attempts FROM experiment_runs m JOIN runs r ON r.key = m.run_key WHERE m.experiment = ?`)
+          .all(experiment) as { key: string; status: RunStatus; finishedAt: string; attempts: number }[],
+    );
+  }
+
   getRun(key: string): RunRecord | undefined {
     return this.guard(() => {
       const row = this.db.prepare("SELECT * FROM runs WHERE key = ?").get(key) as RunRow | undefined;
