@@ -18,6 +18,9 @@ import { writeSyntheticExperiment } from "./synthetic-store.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 
+/** Text nodes directly in the page's content: there should be none (each section is an element). */
+const STRAY_TEXT = `[...document.getElementById("content").childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join("")`;
+
 /** Starts `noiselab serve` and resolves with its URL once it listens. */
 function startServe(args: string[]): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [BIN, "serve", "--port", "0", ...args], { stdio: ["ignore", "pipe", "pipe"] });
@@ -159,6 +162,7 @@ describe("noiselab serve in a browser", { skip: existsSync(CHROMIUM) ? false : `
     const sizes = (await page.evaluate(`[...document.querySelectorAll(".example img")].map((img) => img.naturalWidth)`)) as number[];
     assert.ok(sizes.length > 0 && sizes.every((w) => w === 96), sizes.join(","));
     assert.equal(await page.locator(".example").first().locator(".votes li").count(), 3, "one prediction per replicate");
+    assert.equal(await page.evaluate(STRAY_TEXT), "", "no stray text (a null rendered as text) between the page's elements");
     await screenshot(page, "unstable");
     await page.locator('select[name="class"]').selectOption({ index: 2 });
     await page.waitForURL(/class=1/);
@@ -177,6 +181,7 @@ describe("noiselab serve in a browser", { skip: existsSync(CHROMIUM) ? false : `
     assert.match((await page.locator("#config").textContent())!, /"variant": "ALGO\+IMPL"/);
     await page.locator('figure[data-chart="curve"] .chart[data-rendered="true"] svg.marks').waitFor();
     assert.ok((await page.locator("#artifacts").textContent())!.includes("weights.safetensors"));
+    assert.equal(await page.evaluate(STRAY_TEXT), "", "no stray text (a null rendered as text) between the page's elements");
     await screenshot(page, "run");
     const failed = await open(`/runs/${broken[1].key}`);
     await failed.locator("#failure").waitFor();

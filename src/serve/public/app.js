@@ -27,8 +27,13 @@ async function getJson(url) {
   return data;
 }
 
+/** Replaces the page's content; null and undefined entries are left out. */
+function fill(...nodes) {
+  content.replaceChildren(...nodes.flat().filter((n) => n !== null && n !== undefined));
+}
+
 function showError(err) {
-  content.replaceChildren(el("p", { class: "error" }, String(err.message || err)));
+  fill(el("p", { class: "error" }, String(err.message || err)));
 }
 
 const percent = (x, digits = 2) => (x === null || x === undefined ? "—" : `${(x * 100).toFixed(digits)}%`);
@@ -104,11 +109,11 @@ function renderBlocks(blocks, figures) {
   return out;
 }
 
-/** One figure per chart, each rendered by vega-embed as SVG, with SVG and PNG downloads. */
-function renderCharts(charts, downloadUrl) {
+/** One figure per chart, each rendered by vega-embed as SVG, with SVG and PNG downloads; under `heading` when given. */
+function renderCharts(charts, downloadUrl, heading = "Figures") {
   const section = el("section", { class: "figures" });
   if (charts.length === 0) return section;
-  section.append(el("h3", {}, "Figures"));
+  if (heading) section.append(el("h3", {}, heading));
   for (const chart of charts) {
     const target = el("div", { class: "chart" });
     const links = downloadUrl
@@ -143,10 +148,10 @@ function progressBar(e) {
 function experimentsPage() {
   const render = (experiments) => {
     if (experiments.length === 0) {
-      content.replaceChildren(el("p", {}, "No experiments in this store yet. ", el("code", {}, "noiselab run SPEC --store DIR"), " adds them; this page updates as runs finish."));
+      fill(el("p", {}, "No experiments in this store yet. ", el("code", {}, "noiselab run SPEC --store DIR"), " adds them; this page updates as runs finish."));
       return;
     }
-    content.replaceChildren(
+    fill(
       el(
         "table",
         { id: "experiments" },
@@ -197,7 +202,7 @@ function experimentPage() {
     const query = params().toString();
     const downloadUrl = (id, format) => `${api}/charts/${encodeURIComponent(id)}.${format}${query ? `?${query}` : ""}`;
     const s = view.state;
-    content.replaceChildren(
+    fill(
       el("p", { class: "state", id: "state" }, `${s.done} done · ${s.running} running · ${s.failed} failed · ${s.queued} queued of ${s.planned} planned`, progressBar(s)),
       el("p", {}, el("a", { href: `/experiments/${encodeURIComponent(name)}/unstable${view.filter.environments.length ? `?environment=${encodeURIComponent(view.filter.environments.join(","))}` : ""}`, id: "unstable-link" }, "Unstable examples →")),
       el("div", { class: "filters" }, checkboxes("variant", view.variants, view.filter.variants, selection("variant")), view.environments.length > 0 ? checkboxes("environment", view.environments, view.filter.environments, selection("environment")) : null),
@@ -278,7 +283,7 @@ function unstablePage() {
         el("ol", { class: "votes" }, x.predictions.map((c, r) => el("li", { class: c === x.label ? "right" : "wrong", title: view.runs[r] }, `${view.runs[r].split("/").pop()}: ${className(c)}`))),
       ),
     );
-    content.replaceChildren(
+    fill(
       el("p", {}, "Test examples on which the replicates disagree most (d(x): the share of replicate pairs whose predictions differ), with each replicate's predicted class. ", el("a", { href: `/experiments/${encodeURIComponent(name)}` }, "← report")),
       controls,
       view.note ? el("p", { class: "muted", id: "note" }, view.note) : null,
@@ -313,7 +318,7 @@ function runPage() {
         encoding: { x: { field: "epoch", type: "quantitative", axis: { tickMinStep: 1, format: "d" } }, y: { field: "value", type: "quantitative", title: "accuracy", scale: { zero: false } }, color: { field: "measure", type: "nominal" } },
       },
     };
-    content.replaceChildren(
+    fill(
       definitionList([
         ["Key", el("code", {}, run.key)],
         ["Status", el("span", { class: run.status, id: "status" }, run.status)],
@@ -327,7 +332,7 @@ function runPage() {
       run.error ? el("section", {}, el("h2", {}, "Failure"), el("pre", { class: "error", id: "failure" }, run.error)) : null,
       el("h2", {}, "Metrics"),
       renderTable({ headers: ["Metric", "Value"], rows: Object.entries(run.metrics).map(([k, v]) => [k, String(v)]), numeric: [false, true] }),
-      rows.length > 0 ? renderCharts([chart], null) : null,
+      rows.length > 0 ? renderCharts([chart], null, null) : null,
       el("h2", {}, "Config"),
       el("pre", { id: "config" }, JSON.stringify(run.config, null, 2)),
       el("h2", {}, "Fingerprint"),
@@ -344,12 +349,12 @@ function runPage() {
 function determinismPage() {
   getJson("/api/determinism").then((view) => {
     if (view.blocks.length === 0 && view.charts.length === 0) {
-      content.replaceChildren(
+      fill(
         el("p", {}, "No determinism results were given. Start the dashboard with ", el("code", {}, "noiselab serve --check FILE… --overhead FILE"), " (files written by ", el("code", {}, "noiselab check --out"), " and ", el("code", {}, "noiselab overhead --out"), ")."),
       );
       return;
     }
-    content.replaceChildren(...renderBlocks(view.blocks, renderCharts(view.charts, null)));
+    fill(...renderBlocks(view.blocks, renderCharts(view.charts, null)));
   }, showError);
 }
 
