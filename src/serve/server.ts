@@ -212,6 +212,8 @@ export class DashboardServer {
   }
 
   private openEvents(req: IncomingMessage, res: ServerResponse): void {
+    // Read first: a store that cannot be read is an error answer, before any header is sent.
+    const state = this.currentState();
     res.writeHead(200, { ...HEADERS, "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-store", Connection: "keep-alive" });
     if (req.method === "HEAD") {
       res.end();
@@ -223,7 +225,7 @@ export class DashboardServer {
       this.clients.delete(res);
       if (this.clients.size === 0) this.stopPolling();
     });
-    this.sendState(res, this.currentState());
+    this.sendState(res, state);
     this.startPolling();
   }
 
@@ -283,7 +285,11 @@ function errorResponse(err: unknown): Response {
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const dashboard = new DashboardServer(options);
   const server = createServer((req, res) => {
-    void dashboard.handle(req, res);
+    dashboard.handle(req, res).catch((err: unknown) => {
+      // Only a failure to write the answer gets here (every other error is answered by handle).
+      console.error(`noiselab serve: ${(err as Error).message}`);
+      res.destroy();
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

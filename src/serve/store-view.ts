@@ -12,7 +12,6 @@ import type { Chart } from "../document/charts.js";
 import { styledSpec } from "../document/charts.js";
 import { InputError } from "../errors.js";
 import { collectResults, storedSpec } from "../experiment/collect.js";
-import { planRuns } from "../experiment/plan.js";
 import type { ExperimentResults } from "../experiment/results.js";
 import { voteStatistics } from "../metrics/churn.js";
 import type { ExperimentReport } from "../report/build.js";
@@ -135,7 +134,8 @@ interface Analysed {
 }
 
 interface Planned {
-  keys: Set<string>;
+  /** How many runs the spec plans. */
+  runs: number;
   variants: string[];
   dataset: unknown;
 }
@@ -156,33 +156,40 @@ export class StoreView {
     let planned = this.planned.get(name);
     if (!planned) {
       if (!this.store.getExperiment(name)) throw new NotFoundError(`no experiment "${name}" in this store`);
-      // A name's spec never changes (the store refuses to redefine it), so its plan is computed once.
+      // A name's spec never changes (the store refuses to redefine it), so it is read once.
       const spec = storedSpec(this.store, name);
-      planned = { keys: new Set(planRuns(spec).map((r) => r.key)), variants: spec.variants, dataset: spec.dataset };
+      planned = { runs: spec.models.length * spec.variants.length * spec.replicates, variants: spec.variants, dataset: spec.dataset };
       this.planned.set(name, planned);
     }
     return planned;
   }
 
-  experiments(): ExperimentSummary[] {
-    const running = new Set(this.store.runningKeys());
-    return this.store.listExperiments().map((e) => this.summary(e.name, e.created, this.store.runStatesOf(e.name), running));
+  /** Keys of the runs being trained now, by experiment. */
+  private runningByExperiment(): Map<string, Set<string>> {
+    const byExperiment = new Map<string, Set<string>>();
+    for (const unit of this.store.runningUnits()) {
+      const keys = byExperiment.get(unit.experiment) ?? new Set<string>();
+      keys.add(unit.key);
+      byExperiment.set(unit.experiment, keys);
+    }
+    return byExperiment;
   }
 
+  experiments(): ExperimentSummary[] {
+    const running = this.runningByExperiment();
+    return this.store.listExperiments().map((e) => this.summary(e.name, e.created, this.store.runStatesOf(e.name), running.get(e.name) ?? new Set()));
+  }
+
+  /** Runs by state: recorded ones by their status (a failed run being retried counts as running), the rest of the plan queued. */
   private summary(name: string, created: string, states: RunState[], running: Set<string>): ExperimentSummary {
-    const planned = this.plannedOf(name);
+    const planned = this.plannedOf(name).runs;
     const status = new Map(states.map((r) => [r.key, r.status]));
-    const all = new Set([...planned.keys, ...status.keys()]);
     let done = 0;
     let failed = 0;
-    let active = 0;
-    for (const key of all) {
-      const s = status.get(key);
-      if (s === "done") done++;
-      else if (running.has(key)) active++;
-      else if (s === "failed") failed++;
-    }
-    return { name, created, planned: planned.keys.size, done, running: active, failed, queued: all.size - done - active - failed };
+    for (const s of status.values()) if (s === "done") done++;
+    for (const [key, s] of status) if (s === "failed" && !running.has(key)) failed++;
+    const active = [...running].filter((key) => status.get(key) !== "done").length;
+    return { name, created, planned, done, running: active, failed, queued: Math.max(0, planned - done - active - failed) };
   }
 
   /**
@@ -193,8 +200,7 @@ export class StoreView {
     const record = this.store.getExperiment(name);
     if (!record) throw new NotFoundError(`no experiment "${name}" in this store`);
     const states = this.store.runStatesOf(name);
-    const planned = this.plannedOf(name);
-    const running = new Set(this.store.runningKeys().filter((k) => planned.keys.has(k) || states.some((r) => r.key === k)));
+    const running = this.runningByExperiment().get(name) ?? new Set<string>();
     const hash = createHash("sha256");
     for (const r of [...states].sort((x, y) => (x.key < y.key ? -1 : 1))) hash.update(`${r.key}:${r.status}:${r.finishedAt}:${r.attempts}\n`);
     for (const key of [...running].sort()) hash.update(`running:${key}\n`);
@@ -333,7 +339,7 @@ export class StoreView {
     if (!record) throw new NotFoundError(`no run ${key} in this store`);
     const artifacts = record.artifactDir === null ? [] : listFiles(record.artifactDir);
     const json = (name: string): unknown => (artifacts.some((a) => a.name === name) ? readJsonOrNull(this.store.artifactPath(key, name)) : null);
-    const running = new Set(this.store.runningKeys());
+    const running = new Set(this.store.runningUnits().map((u) => u.key));
     return {
       key,
       status: running.has(key) && record.status !== "done" ? "running" : record.status,

@@ -263,22 +263,25 @@ export class RunStore {
   }
 
   /**
-   * Keys of the runs being trained now: those with a staging dir whose process is alive on this
-   * host. (A process on another host looks dead here; its run counts as not started.)
+   * The runs being trained now: those with a staging dir of a live process on this host, as their
+   * unit.json names them. (A process on another host looks dead here; its run counts as not started.)
    */
-  runningKeys(): string[] {
+  runningUnits(): { key: string; experiment: string; label: string }[] {
     let names: string[];
     try {
       names = readdirSync(join(this.dir, STAGING_DIR));
     } catch {
       return [];
     }
-    const keys = new Set<string>();
+    const units: { key: string; experiment: string; label: string }[] = [];
     for (const name of names) {
       const match = STAGING_NAME.exec(name);
-      if (match && isProcessAlive(Number(match[2]))) keys.add(match[1]);
+      if (!match || !isProcessAlive(Number(match[2]))) continue;
+      // The runner writes unit.json before it starts the worker; until then the run is not yet running.
+      const unit = readJson(join(this.dir, STAGING_DIR, name, UNIT_FILE));
+      if (isRecord(unit) && typeof unit.experiment === "string" && typeof unit.label === "string") units.push({ key: match[1], experiment: unit.experiment, label: unit.label });
     }
-    return [...keys];
+    return units;
   }
 
   /** Where a run's artifacts live once it is done. */

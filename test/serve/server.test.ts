@@ -64,8 +64,9 @@ describe("noiselab serve: API and security", () => {
     synth = writeSyntheticExperiment(storeDir, { name: "synth", variants: ["ALGO+IMPL", "CONTROL"], replicates: 3, testSize: 60, numClasses: 3, failures: [2] });
     partial = writeSyntheticExperiment(storeDir, { name: "partial", variants: ["CONTROL"], replicates: 4, testSize: 20, numClasses: 3, recorded: [0], seed: 2 });
     writer = RunStore.open(storeDir);
-    // A run being trained now: a staging dir of a live process (this one).
-    writer.createStaging(partial[1].key);
+    // A run being trained now: a staging dir of a live process (this one), with the unit.json the runner writes there.
+    const staging = writer.createStaging(partial[1].key);
+    writeFileSync(join(staging, "unit.json"), JSON.stringify({ ...partial[1], threads: 1 }));
     store = RunStore.open(storeDir, { readOnly: true });
     running = await startServer({ store, host: "127.0.0.1", port: 0, determinism: { checks: [], overhead: null }, pollMs: 100 });
     base = running.url;
