@@ -182,7 +182,7 @@ async function main(): Promise<void> {
       "",
       "| | ms |",
       "|---|---:|",
-      `| list the store's ${keys.length} runs by experiment and state (\`/api/experiments\`), first request (plans every experiment) | ${ms(listCold.ms)} |`,
+      `| list the store's ${keys.length} runs by experiment and state (\`/api/experiments\`), first request (reads every spec) | ${ms(listCold.ms)} |`,
       `| the same, later (median of 20; spread ${ms(Math.min(...listWarm))}–${ms(Math.max(...listWarm))}) | ${ms(quantile(Float64Array.from(listWarm).sort(), 0.5))} |`,
       `| one experiment's report and runs (\`/api/experiments/<name>\`), first request: reads ${perExperiment * 4 - 1} runs' artifacts and computes every metric (median over the ${EXPERIMENTS} experiments; spread ${ms(Math.min(...reportCold))}–${ms(Math.max(...reportCold))}) | ${ms(quantile(Float64Array.from(reportCold).sort(), 0.5))} |`,
       `| the same, cached (median of 20; spread ${ms(Math.min(...runsListWarm))}–${ms(Math.max(...runsListWarm))}) | ${ms(quantile(Float64Array.from(runsListWarm).sort(), 0.5))} |`,
