@@ -13,4 +13,12 @@ export default tseslint.config(
       eqeqeq: ["error", "smart"],
     },
   },
+  {
+    // The dashboard's browser script (noiselab serve): a classic script with the browser's globals and vega-embed's.
+    files: ["src/serve/public/**/*.js"],
+    languageOptions: {
+      sourceType: "script",
+      globals: { document: "readonly", location: "readonly", history: "readonly", fetch: "readonly", EventSource: "readonly", URLSearchParams: "readonly", vegaEmbed: "readonly" },
+    },
+  },
 );

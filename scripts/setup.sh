@@ -16,6 +16,7 @@ packages=(
   debootstrap           # the Debian 13 chroot with libtorch 2.6 (npm run test:libtorch2, scripts/cross-version.sh)
   redis-server          # a private Redis for the queue executor's tests (docs/cluster.md)
   slurm-wlm munge       # a one-node Slurm for the Slurm executor's tests (scripts/start-slurm.sh)
+  chromium              # the browser that test/serve's Playwright tests drive (noiselab serve)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -14,6 +14,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   check: { summary: "is training bitwise deterministic, and where do two runs first diverge", load: async () => (await import("./check.js")).checkCommand },
   export: { summary: "write an experiment's runs and their files into one bundle file", load: async () => (await import("./export.js")).exportCommand },
   import: { summary: "put a bundle's runs into a store, checked by hash (another machine's runs)", load: async () => (await import("./import.js")).importCommand },
+  serve: { summary: "live dashboard over a store in the browser (read-only, local)", load: async () => (await import("./serve.js")).serveCommand },
   analyze: { summary: "stability metrics of replicate predictions from any framework", load: async () => (await import("./analyze.js")).analyzeCommand },
 };
 

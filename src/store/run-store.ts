@@ -6,7 +6,7 @@ import { InputError } from "../errors.js";
 import { canonicalJson, contentHash } from "../run-unit/hash.js";
 import type { MetricValue, RunUnit, WorkerResult } from "../run-unit/unit.js";
 import { isRecord, readWorkerResult, RECORD_FILE, RESULT_FILE, UNIT_FILE, WorkerResultError } from "../run-unit/unit.js";
-import { migrate } from "./schema.js";
+import { migrate, SCHEMA_VERSION } from "./schema.js";
 
 const DB_FILE = "noiselab.sqlite";
 const RUNS_DIR = "runs";
@@ -89,6 +89,11 @@ export const CLAIM_RENEW_MS = 15_000;
 export interface OpenOptions {
   /** Create the store when it does not exist (default true). Readers (ls, report) pass false. */
   create?: boolean;
+  /**
+   * Open without writing anything (noiselab serve): the database read-only, no recovery, no
+   * directory created. Implies `create: false`; every method that writes fails.
+   */
+  readOnly?: boolean;
 }
 
 /** `defineExperiment` found the name in use by another spec; `differences` names the fields that differ. */
@@ -133,13 +138,18 @@ export class RunStore {
   readonly recovery: RecoveryReport;
   private readonly db: Database.Database;
 
-  private constructor(dir: string, create: boolean) {
+  private constructor(dir: string, create: boolean, readOnly: boolean) {
     this.dir = resolve(dir);
     this.dbPath = join(this.dir, DB_FILE);
     const kind = statKind(this.dir);
     if (kind === "other") throw new InputError(`store ${dir}: not a directory`);
     if (!create && kind === "missing") throw new InputError(`no store at ${dir} (noiselab run creates one; see --store)`);
     if (!create && statKind(this.dbPath) === "missing") throw new InputError(`${dir} is not a noiselab store (it has no ${DB_FILE})`);
+    if (readOnly) {
+      this.db = openDatabaseReadOnly(this.dbPath);
+      this.recovery = { removedStaging: [], adopted: [], removedRunDirs: [], missingArtifacts: [] };
+      return;
+    }
     for (const sub of [RUNS_DIR, STAGING_DIR]) fsGuard(join(this.dir, sub), () => mkdirSync(join(this.dir, sub), { recursive: true }));
     this.db = openDatabase(this.dbPath, create);
     try {
@@ -155,7 +165,8 @@ export class RunStore {
    * (missing, not a directory, damaged, locked, read-only) is an InputError of one line.
    */
   static open(dir: string, options: OpenOptions = {}): RunStore {
-    return new RunStore(dir, options.create ?? true);
+    const readOnly = options.readOnly ?? false;
+    return new RunStore(dir, !readOnly && (options.create ?? true), readOnly);
   }
 
   close(): void {
@@ -213,6 +224,16 @@ export class RunStore {
     return rows.map((row) => ({ ...this.toRecord(row), label: row.label }));
   }
 
+  /** Key, status and latest attempt of each run recorded for an experiment: one query, for readers that poll. */
+  runStatesOf(experiment: string): { key: string; status: RunStatus; finishedAt: string; attempts: number }[] {
+    return this.guard(
+      () =>
+        this.db
+          .prepare(`SELECT r.key, r.status, r.finished AS finishedAt, r.attempts FROM experiment_runs m JOIN runs r ON r.key = m.run_key WHERE m.experiment = ?`)
+          .all(experiment) as { key: string; status: RunStatus; finishedAt: string; attempts: number }[],
+    );
+  }
+
   getRun(key: string): RunRecord | undefined {
     return this.guard(() => {
       const row = this.db.prepare("SELECT * FROM runs WHERE key = ?").get(key) as RunRow | undefined;
@@ -258,6 +279,28 @@ export class RunStore {
       kind: string;
     }[];
     return Object.fromEntries(rows.map((r) => [r.name, r.kind === "boolean" ? r.value === 1 : r.value]));
+  }
+
+  /**
+   * The runs being trained now: those with a staging dir of a live process on this host, as their
+   * unit.json names them. (A process on another host looks dead here; its run counts as not started.)
+   */
+  runningUnits(): { key: string; experiment: string; label: string }[] {
+    let names: string[];
+    try {
+      names = readdirSync(join(this.dir, STAGING_DIR));
+    } catch {
+      return [];
+    }
+    const units: { key: string; experiment: string; label: string }[] = [];
+    for (const name of names) {
+      const match = STAGING_NAME.exec(name);
+      if (!match || !isProcessAlive(Number(match[2]))) continue;
+      // The runner writes unit.json before it starts the worker; until then the run is not yet running.
+      const unit = readJson(join(this.dir, STAGING_DIR, name, UNIT_FILE));
+      if (isRecord(unit) && typeof unit.experiment === "string" && typeof unit.label === "string") units.push({ key: match[1], experiment: unit.experiment, label: unit.label });
+    }
+    return units;
   }
 
   /** Where a run's artifacts live once it is done. */
@@ -570,6 +613,27 @@ function openDatabase(path: string, create: boolean): Database.Database {
     enableWal(db);
     db.pragma("foreign_keys = ON");
     db.pragma("synchronous = NORMAL");
+    return db;
+  } catch (err) {
+    db.close();
+    throw storeError(err, path);
+  }
+}
+
+/** The store's database opened read-only; its schema must be this noiselab's (a reader cannot migrate it). */
+function openDatabaseReadOnly(path: string): Database.Database {
+  let db: Database.Database;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+  } catch (err) {
+    throw storeError(err, path);
+  }
+  try {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    const version = db.pragma("user_version", { simple: true }) as number;
+    if (version !== SCHEMA_VERSION) {
+      throw new InputError(`${path}: store schema version ${version}, this noiselab reads version ${SCHEMA_VERSION} (${version < SCHEMA_VERSION ? "noiselab run upgrades the store" : "upgrade noiselab"})`);
+    }
     return db;
   } catch (err) {
     db.close();
