@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # libtorch 1.13 against 2.6: the same small experiment (SmallCNN on a Fashion-MNIST subset, ALGO and
-# CONTROL, 2 replicates, 2 epochs) trained on this machine (Debian 12's libtorch 1.13) and in the
+# CONTROL, 2 replicates, 2 epochs of 63 steps) trained on this machine (Debian 12's libtorch 1.13) and in the
 # Debian 13 chroot of scripts/libtorch2-chroot.sh (libtorch 2.6). The chroot's runs come back through
 # noiselab export / import --machine libtorch2.6, as environments of their own, and the report of
 # both goes to docs/examples/cross-version/. Needs root, debootstrap and this checkout built
@@ -16,11 +16,11 @@ rm -rf "$work" && mkdir -p "$work" "$out"
 cat > "$out/spec.yaml" << 'EOF'
 # The experiment of scripts/cross-version.sh, trained with libtorch 1.13 and 2.6.
 name: cross-version
-dataset: { kind: fashion-mnist, trainSubset: 2000, testSubset: 1000 }
+dataset: { kind: fashion-mnist, trainSubset: 4000, testSubset: 2000 }
 models: [smallcnn]
 variants: [ALGO, CONTROL]
 replicates: 2
-training: { epochs: 2, batchSize: 128 }
+training: { epochs: 2, batchSize: 64 }
 EOF
 run=(run "$out/spec.yaml" --processes 2 --threads 1)
 

@@ -45,7 +45,7 @@ libtorch2_mirror() {
 
 # Makes the chroot (once), mounts /proc and /dev into it (libtorch2_unmount undoes that), installs
 # libtorch-dev 2.6 and the test tools, copies this checkout (built: dist/ and node_modules/) and
-# this machine's node in, and builds the addon there. Needs root and debootstrap.
+# this machine's node in, and builds the addon there (again only when the native sources changed). Needs root and debootstrap.
 libtorch2_setup() {
   local root=$libtorch2_root mirror
   mirror=$(libtorch2_mirror)
@@ -56,10 +56,18 @@ libtorch2_setup() {
   mountpoint -q "$root/dev" || mount --bind /dev "$root/dev"
   # Installed on every run, so that an existing chroot gets packages added here later.
   chroot "$root" bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libtorch-dev g++ python3 python3-numpy python3-safetensors dataset-fashion-mnist > /dev/null'
-  rm -rf "$root/noiselab" && mkdir -p "$root/noiselab"
+  # A fresh copy, but for the addon's objects built there from the same native sources (the copy keeps
+  # the sources' modification times, so the build's own mtime check cannot see another checkout's changes).
+  local sources build="$root/noiselab/native/build"
+  sources=$(cat native/src/* | sha256sum | cut -d' ' -f1)
+  [ "$(cat "$build/sources.sha256" 2> /dev/null)" = "$sources" ] || rm -rf "$build"
+  mkdir -p "$root/noiselab/native"
+  find "$root/noiselab" -mindepth 1 -maxdepth 1 ! -name native -exec rm -rf {} +
+  find "$root/noiselab/native" -mindepth 1 -maxdepth 1 ! -name build -exec rm -rf {} +
   tar --exclude=./native/build --exclude=./runs --exclude=./.git --exclude=./.carry -cf - . | tar -C "$root/noiselab" -xf -
   cp "$(command -v node)" "$root/usr/local/bin/node"
   chroot "$root" bash -c "cd /noiselab && node scripts/build-native.mjs && node -e 'import(\"/noiselab/dist/src/torch/index.js\").then((t) => console.log(\"libtorch\", t.buildInfo().torchVersion))'"
+  echo "$sources" > "$build/sources.sha256"
 }
 
 libtorch2_unmount() {

@@ -10,6 +10,16 @@ export function fixed(x: number | null | undefined, digits: number): string {
   return /^-0(\.0*)?$/.test(text) ? text.slice(1) : text;
 }
 
+/**
+ * A distance with 4 decimals, or, when it is not 0 but rounds to 0.0000, in
+ * scientific notation with 2 significant digits ("3.1e-6"), so that a tiny
+ * difference is not shown as none.
+ */
+export function distance(x: number | null | undefined): string {
+  if (x === null || x === undefined || Number.isNaN(x)) return MISSING;
+  return x !== 0 && Math.abs(x) < 5e-5 ? x.toExponential(1) : fixed(x, 4);
+}
+
 /** A fraction as a percentage with `digits` decimals ("0.8512" → "85.12"). */
 export function percent(x: number | null | undefined, digits: number): string {
   return x === null || x === undefined ? MISSING : fixed(x * 100, digits);

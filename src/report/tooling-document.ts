@@ -7,7 +7,7 @@
 import type { Block } from "../document/blocks.js";
 import { MISSING } from "../document/blocks.js";
 import type { ExperimentReport, GroupSummary } from "./build.js";
-import { fixed, interval, percent, plusMinus, shortHash } from "./format.js";
+import { distance, interval, percent, plusMinus, shortHash } from "./format.js";
 import type { EnvironmentPair, Interchangeability, PairMeasure, ToolingReport } from "./tooling.js";
 
 const heading = (level: 2 | 3, text: string): Block => ({ kind: "heading", level, text });
@@ -17,7 +17,7 @@ const table = (headers: string[], rows: string[][], numeric: boolean[]): Block =
 const meanStd = (m: PairMeasure | null, format: (x: number | null) => string): string => (m === null ? MISSING : plusMinus(format(m.mean), format(m.std)));
 const ci = (m: PairMeasure | null, format: (x: number | null) => string): string => (m === null ? MISSING : interval(m.meanCi95, format));
 const pct2 = (x: number | null): string => percent(x, 2);
-const l2 = (x: number | null): string => fixed(x, 4);
+const l2 = (x: number | null): string => distance(x);
 
 /** One sentence: are the two environments bitwise interchangeable, judged on their same-seed pairs? */
 export function describeInterchangeability(x: Interchangeability, pairs: EnvironmentPair[]): string {
@@ -30,7 +30,8 @@ export function describeInterchangeability(x: Interchangeability, pairs: Environ
   return (
     `${names} are NOT bitwise interchangeable: ${differ} of ${over} end with different weights` +
     (x.identicalPairs > 0 ? ` (${x.identicalPairs} identical)` : "") +
-    `; the largest churn between such a pair is ${percent(x.maxChurn, 2)}%.`
+    `; the largest churn between such a pair is ${percent(x.maxChurn, 2)}%` +
+    (x.maxUnitL2 === null ? "." : ` and the largest unit-weight L2 ${distance(x.maxUnitL2)}.`)
   );
 }
 
@@ -121,7 +122,7 @@ function fig6Section(report: ExperimentReport): Block[] {
         String(g.replicatesCompleted),
         percent(g.accuracy.std, 3),
         percent(g.analysis?.churn.mean, 2),
-        fixed(g.analysis?.weights?.unitL2.mean, 4),
+        distance(g.analysis?.weights?.unitL2.mean),
       ]),
       [false, false, false, true, true, true, true],
     ),

@@ -93,6 +93,8 @@ export interface Interchangeability {
   interchangeable: boolean;
   /** The largest churn of a judged pair; null without pairs. */
   maxChurn: number | null;
+  /** The largest unit-weight L2 distance of a judged pair; null without pairs or weights. */
+  maxUnitL2: number | null;
 }
 
 export interface ToolingReport {
@@ -196,6 +198,7 @@ function interchangeability(a: string, b: string, pairs: EnvironmentPair[]): Int
   const count = judged.reduce((s, p) => s + p.pairs, 0);
   const identical = judged.reduce((s, p) => s + p.identicalPairs, 0);
   const churns = judged.flatMap((p) => p.perPair.map((x) => x.churn));
+  const distances = judged.flatMap((p) => p.perPair.flatMap((x) => (x.unitL2 === null ? [] : [x.unitL2])));
   return {
     a,
     b,
@@ -204,6 +207,7 @@ function interchangeability(a: string, b: string, pairs: EnvironmentPair[]): Int
     identicalPairs: identical,
     interchangeable: count > 0 && identical === count,
     maxChurn: churns.length > 0 ? Math.max(...churns) : null,
+    maxUnitL2: distances.length > 0 ? Math.max(...distances) : null,
   };
 }
 

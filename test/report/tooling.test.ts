@@ -9,6 +9,7 @@ import { after, test } from "node:test";
 import { renderChartSvg } from "../../src/document/charts.js";
 import { readCsv } from "../../src/io/csv.js";
 import type { VariantGroup } from "../../src/experiment/results.js";
+import { distance } from "../../src/report/format.js";
 import { buildReport, pairsTable, renderHtml, renderJson, renderMarkdown, reportCharts, runsTable, writeReport } from "../../src/report/index.js";
 import { seededRandom, syntheticGroups, syntheticResults } from "./synthetic.js";
 
@@ -111,7 +112,8 @@ test("the report says in words which environments are bitwise interchangeable an
   assert.deepEqual(x[0].variants, ["ALGO", "CONTROL"]);
   const md = renderMarkdown(report);
   assert.match(md, /cpu-1t and cpu-2t are bitwise interchangeable: all 6 same-seed pairs of ALGO, CONTROL have identical final weights\./);
-  assert.match(md, /cpu-1t and cpu-bf16 are NOT bitwise interchangeable: 6 of 6 same-seed pairs of ALGO, CONTROL end with different weights; the largest churn between such a pair is \d+\.\d\d%\./);
+  assert.match(md, /cpu-1t and cpu-bf16 are NOT bitwise interchangeable: 6 of 6 same-seed pairs of ALGO, CONTROL end with different weights; the largest churn between such a pair is \d+\.\d\d% and the largest unit-weight L2 (\d\.\d{4}|\d\.\de-\d+)\./);
+  assert.ok(x[1].maxUnitL2! > 0 && x[0].maxUnitL2 === 0);
 });
 
 test("environment matrix: symmetric same-seed churn, the diagonal only where replicates share their seeds", () => {
@@ -178,4 +180,9 @@ test("runs of one environment on another tool chain (collect names them NAME@too
   assert.ok(runs.header.includes("environment") && runs.header.includes("toolchain_sha256"));
   assert.equal(runs.rows.filter((r) => r[runs.header.indexOf("toolchain_sha256")] === "2".repeat(64)).length, 8);
   assert.match(readFileSync(join(dir, "report.md"), "utf8"), /## Tooling noise: the same seeds in different environments/);
+});
+
+test("a distance that is not 0 but rounds to 0.0000 is written in scientific notation, not as none", () => {
+  assert.deepEqual([0, 3.14159e-6, -2e-7, 0.00012, 0.5].map(distance), ["0.0000", "3.1e-6", "-2.0e-7", "0.0001", "0.5000"]);
+  assert.equal(distance(null), "—");
 });
