@@ -51,7 +51,10 @@ export function readEnvironment(v: Validator, value: unknown, path: string): Env
 
 /** The combinations that cannot run: unknown devices, and fp16/tf32 off CUDA. */
 export function checkEnvironment(v: Validator, environment: EnvironmentConfig, path: string): void {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(environment.name)) v.fail(join(path, "name"), `may contain only letters, digits, '.', '_', '+' and '-', got "${environment.name}"`);
+  // `NAME@MACHINE` is how `noiselab import --machine` keeps another machine's runs apart (docs/bundles.md).
+  if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*(@[A-Za-z0-9][A-Za-z0-9._+-]*)?$/.test(environment.name)) {
+    v.fail(join(path, "name"), `may contain only letters, digits, '.', '_', '+' and '-' (and one '@' before a machine's name), got "${environment.name}"`);
+  }
   if (!DEVICE_PATTERN.test(environment.device)) v.fail(join(path, "device"), `must be cpu, cuda or cuda:N, got "${environment.device}"`);
   if ((environment.precision === "fp16" || environment.precision === "tf32") && !isCudaDevice(environment.device)) {
     v.fail(join(path, "precision"), `${environment.precision} runs on CUDA only; on ${environment.device} use fp32 or bf16`);
