@@ -79,7 +79,8 @@ class Response {
   ) {}
 }
 
-const json = (value: unknown): Response => new Response(200, "application/json; charset=utf-8", JSON.stringify(value));
+const JSON_TYPE = "application/json; charset=utf-8";
+const json = (value: unknown): Response => new Response(200, JSON_TYPE, JSON.stringify(value));
 const html = (text: string): Response => new Response(200, "text/html; charset=utf-8", text);
 
 function filterOf(query: Query): RunFilter {
@@ -161,7 +162,7 @@ export class DashboardServer {
   private async api(s: string[], query: Query): Promise<Response> {
     const n = s.length;
     if (s[0] === "experiments" && n === 1) return json(query.only([]) && this.view.experiments());
-    if (s[0] === "experiments" && n === 2) return json(this.view.experiment(s[1], filterOf(query.only(["variant", "environment"]))));
+    if (s[0] === "experiments" && n === 2) return new Response(200, JSON_TYPE, this.view.experimentJson(s[1], filterOf(query.only(["variant", "environment"]))));
     if (s[0] === "experiments" && n === 4 && s[2] === "charts") {
       const match = /^(.+)\.(svg|png)$/.exec(s[3]);
       if (!match) throw new NotFoundError(`charts download as <id>.svg or <id>.png, not "${s[3]}"`);

@@ -21,7 +21,7 @@ import type { DeterminismEvidence } from "../report/determinism.js";
 import { determinismBlocks, determinismCharts } from "../report/determinism.js";
 import { reportDocument } from "../report/document.js";
 import { isRecord } from "../run-unit/unit.js";
-import type { ExperimentRun, RunStore } from "../store/run-store.js";
+import type { ExperimentRecord, ExperimentRun, RunStore } from "../store/run-store.js";
 import { NotFoundError } from "./errors.js";
 
 export interface ExperimentSummary {
@@ -116,6 +116,14 @@ const CACHE_SIZE = 24;
 
 type RunState = ReturnType<RunStore["runStatesOf"]>[number];
 
+interface Recorded {
+  /** The store's `dataVersion` when this was read. */
+  version: number;
+  experiments: ExperimentRecord[];
+  /** Per experiment, read when first asked for: its runs' states and a hash of them. */
+  states: Map<string, { states: RunState[]; token: string }>;
+}
+
 interface Snapshot {
   token: string;
   summary: ExperimentSummary;
@@ -131,6 +139,7 @@ interface Analysed {
   results: ExperimentResults;
   report: ExperimentReport;
   view: ExperimentView;
+  json?: string;
 }
 
 interface Planned {
@@ -143,6 +152,7 @@ interface Planned {
 export class StoreView {
   private readonly planned = new Map<string, Planned>();
   private readonly snapshots = new Map<string, Snapshot>();
+  private recordedCache: Recorded | null = null;
   private readonly cache = new Map<string, Analysed>();
   /** How many times an experiment's results were read and its report built (once per state of its runs and filter). */
   reportsComputed = 0;
@@ -175,9 +185,29 @@ export class StoreView {
     return byExperiment;
   }
 
+  /** The store's experiments and their runs' states, read again only after another process committed a change. */
+  private recorded(): Recorded {
+    const version = this.store.dataVersion();
+    if (this.recordedCache?.version !== version) this.recordedCache = { version, experiments: this.store.listExperiments(), states: new Map() };
+    return this.recordedCache;
+  }
+
+  private statesOf(name: string): { states: RunState[]; token: string } {
+    const recorded = this.recorded();
+    let entry = recorded.states.get(name);
+    if (!entry) {
+      const states = this.store.runStatesOf(name);
+      const hash = createHash("sha256");
+      for (const r of [...states].sort((x, y) => (x.key < y.key ? -1 : 1))) hash.update(`${r.key}:${r.status}:${r.finishedAt}:${r.attempts}\n`);
+      entry = { states, token: hash.digest("hex") };
+      recorded.states.set(name, entry);
+    }
+    return entry;
+  }
+
   experiments(): ExperimentSummary[] {
     const running = this.runningByExperiment();
-    return this.store.listExperiments().map((e) => this.summary(e.name, e.created, this.store.runStatesOf(e.name), running.get(e.name) ?? new Set()));
+    return this.recorded().experiments.map((e) => this.summary(e.name, e.created, this.statesOf(e.name).states, running.get(e.name) ?? new Set()));
   }
 
   /** Runs by state: recorded ones by their status (a failed run being retried counts as running), the rest of the plan queued. */
@@ -197,14 +227,11 @@ export class StoreView {
    * its runs is recorded, changes state or starts (one small query and a directory listing per call).
    */
   private snapshot(name: string): Snapshot {
-    const record = this.store.getExperiment(name);
+    const record = this.recorded().experiments.find((e) => e.name === name);
     if (!record) throw new NotFoundError(`no experiment "${name}" in this store`);
-    const states = this.store.runStatesOf(name);
+    const { states, token: recordedToken } = this.statesOf(name);
     const running = this.runningByExperiment().get(name) ?? new Set<string>();
-    const hash = createHash("sha256");
-    for (const r of [...states].sort((x, y) => (x.key < y.key ? -1 : 1))) hash.update(`${r.key}:${r.status}:${r.finishedAt}:${r.attempts}\n`);
-    for (const key of [...running].sort()) hash.update(`running:${key}\n`);
-    const token = hash.digest("hex");
+    const token = `${recordedToken}:${[...running].sort().join(",")}`;
     const cached = this.snapshots.get(name);
     if (cached?.token === token) return cached;
     const runs = this.store.runsOf(name);
@@ -283,6 +310,13 @@ export class StoreView {
 
   experiment(name: string, filter: RunFilter): ExperimentView {
     return this.analysed(name, filter).view;
+  }
+
+  /** `experiment` as JSON, serialised once per state and filter. */
+  experimentJson(name: string, filter: RunFilter): string {
+    const entry = this.analysed(name, filter);
+    entry.json ??= JSON.stringify(entry.view);
+    return entry.json;
   }
 
   /** One chart of the experiment's report, for the SVG and PNG downloads. */

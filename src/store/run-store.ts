@@ -224,6 +224,14 @@ export class RunStore {
     return rows.map((row) => ({ ...this.toRecord(row), label: row.label }));
   }
 
+  /**
+   * A number that changes whenever another connection (another process, or another RunStore) has
+   * committed a change to the database since the last call: SQLite's `PRAGMA data_version`.
+   */
+  dataVersion(): number {
+    return this.guard(() => this.db.pragma("data_version", { simple: true }) as number);
+  }
+
   /** Key, status and latest attempt of each run recorded for an experiment: one query, for readers that poll. */
   runStatesOf(experiment: string): { key: string; status: RunStatus; finishedAt: string; attempts: number }[] {
     return this.guard(
