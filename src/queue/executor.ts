@@ -1,7 +1,7 @@
 import type { Job } from "bullmq";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { deviceKind, unitDevice } from "../runner/device.js";
+import { deviceKind, unitDevice } from "../runner/placement.js";
 import type { Executor, RunSummary } from "../runner/executor.js";
 import { planBatch, RunInterruptedError } from "../runner/executor.js";
 import type { ProgressSnapshot } from "../runner/progress.js";

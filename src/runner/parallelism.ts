@@ -1,6 +1,5 @@
 import { availableParallelism } from "node:os";
 import { InputError } from "../errors.js";
-import { isRecord } from "../run-unit/unit.js";
 
 /**
  * Worker processes at a time, by default as many as fit on the cores: floor(cores / threads),
@@ -16,11 +15,4 @@ export function defaultProcesses(threadsPerRun: number, runs: number = Infinity,
 export function resolveProcesses(chosen: number | undefined, threadsPerRun: number, runs: number, cores: number = availableParallelism()): number {
   if (chosen !== undefined && !(Number.isInteger(chosen) && chosen > 0)) throw new InputError(`processes must be a positive integer, got ${chosen}`);
   return chosen ?? defaultProcesses(threadsPerRun, runs, cores);
-}
-
-/** The intra-op threads a unit's config asks for (`environment.threads`); 1 for configs without an environment. */
-export function unitThreads(config: unknown): number {
-  const environment = isRecord(config) ? config.environment : undefined;
-  const threads = isRecord(environment) ? environment.threads : undefined;
-  return typeof threads === "number" && Number.isInteger(threads) && threads > 0 ? threads : 1;
 }

@@ -13,7 +13,7 @@ import { isRecord, readWorkerError, readWorkerResult, STDERR_LOG, STDOUT_LOG, UN
 /** Env var through which a worker's orphan guard learns its parent's pid. */
 export const PARENT_PID_ENV = "NOISELAB_PARENT_PID";
 
-import { unitThreads } from "./parallelism.js";
+import { unitThreads } from "./placement.js";
 
 const GUARD_URL = new URL("./orphan-guard.js", import.meta.url).href;
 const STDERR_TAIL_LINES = 20;

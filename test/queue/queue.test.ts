@@ -89,7 +89,7 @@ describe("noiselab run --queue with noiselab worker (real Redis)", { skip: unava
   test("a CPU-only worker never takes a cuda unit, and enqueuing an experiment twice trains nothing twice", async () => {
     const dir = tempDir("queue-kinds");
     const url = `${redis.url}/3`;
-    const gpuSpec = writeSpec(dir, tinySpec("gpu", { variants: ["CONTROL"], replicates: 2, training: { epochs: 1, batchSize: 32, device: "cuda" } }), "gpu.json");
+    const gpuSpec = writeSpec(dir, tinySpec("gpu", { variants: ["CONTROL"], replicates: 2, training: { epochs: 1, batchSize: 32 }, environments: [{ name: "gpu", device: "cuda" }] }), "gpu.json");
     const cpuSpec = writeSpec(dir, tinySpec("cpu", { variants: ["CONTROL"], replicates: 1, training: { epochs: 1, batchSize: 32 } }), "cpu.json");
     const store = join(dir, "store");
     for (const spec of [gpuSpec, cpuSpec, cpuSpec]) {

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { InputError } from "../../src/errors.js";
-import { defaultProcesses, resolveProcesses, unitThreads } from "../../src/runner/parallelism.js";
+import { defaultProcesses, resolveProcesses } from "../../src/runner/parallelism.js";
+import { unitThreads } from "../../src/runner/placement.js";
 
 describe("defaultProcesses", () => {
   it("runs as many processes as the cores hold at the runs' thread count", () => {
