@@ -82,7 +82,7 @@ const port = await freePort();
 const redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
 const url = `redis://127.0.0.1:${port}`;
 await new Promise((done) => setTimeout(done, 500));
-const workers = [1, 2].map((i) => spawn(process.execPath, [BIN, "worker", "--queue", url, "--threads", "1", "--work-dir", join(scratch, `worker${i}`)], { stdio: "ignore" }));
+const workers = [1, 2].map((i) => spawn(process.execPath, [BIN, "worker", "--queue", url, "--work-dir", join(scratch, `worker${i}`)], { stdio: "ignore" }));
 const samples: Record<"local" | "queue", Sample[]> = { local: [], queue: [] };
 const loads: number[] = [];
 try {

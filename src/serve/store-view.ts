@@ -99,16 +99,10 @@ export interface RunView {
   artifacts: { name: string; bytes: number }[];
 }
 
-/**
- * The environment a run ran in: its config's environment name, else its device. Runs made before
- * environments were part of a run's config (issue 11) ran on their `training.device`.
- */
+/** The environment a run ran in: its config's environment name (`cpu` for a config without one). */
 export function runEnvironment(config: unknown): string {
-  const c = isRecord(config) ? config : {};
-  const environment = isRecord(c.environment) ? c.environment : {};
-  const training = isRecord(c.training) ? c.training : {};
-  const name = environment.name ?? environment.device ?? training.device ?? "cpu";
-  return String(name);
+  const environment = isRecord(config) && isRecord(config.environment) ? config.environment : {};
+  return typeof environment.name === "string" ? environment.name : "cpu";
 }
 
 /** How many computed reports to keep (one per experiment state and filter). */

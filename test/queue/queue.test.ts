@@ -45,9 +45,9 @@ describe("noiselab run --queue with noiselab worker (real Redis)", { skip: unava
     const dir = tempDir("queue-two");
     const url = `${redis.url}/1`;
     const spec = writeSpec(dir, tinySpec("two", { variants: ["CONTROL"], replicates: 2, training: { epochs: 1, batchSize: 32 } }));
-    const local = await noiselabAsync(["run", spec, "--store", join(dir, "local"), "--processes", "2", "--threads", "1"]);
+    const local = await noiselabAsync(["run", spec, "--store", join(dir, "local"), "--processes", "2"]);
     assert.equal(local.status, 0, local.stderr);
-    const [a, b] = [1, 2].map((i) => worker(["--queue", url, "--work-dir", join(dir, `worker${i}`), "--threads", "1"]));
+    const [a, b] = [1, 2].map((i) => worker(["--queue", url, "--work-dir", join(dir, `worker${i}`)]));
     await waitFor(() => /serving/.test(a.log()) && /serving/.test(b.log()), 30_000, "both workers");
     const queued = await noiselabAsync(["run", spec, "--store", join(dir, "queued"), "--queue", url]);
     assert.equal(queued.status, 0, queued.stderr);
@@ -68,13 +68,13 @@ describe("noiselab run --queue with noiselab worker (real Redis)", { skip: unava
     const dir = tempDir("queue-kill");
     const url = `${redis.url}/2`;
     const spec = writeSpec(dir, tinySpec("kill", { variants: ["CONTROL"], replicates: 1, training: { epochs: 6, batchSize: 16 } }));
-    const victim = worker(["--queue", url, "--work-dir", join(dir, "victim"), "--threads", "1", "--lease", "3"]);
+    const victim = worker(["--queue", url, "--work-dir", join(dir, "victim"), "--lease", "3"]);
     await waitFor(() => /serving/.test(victim.log()), 30_000, "the first worker");
     const coordinator = noiselabAsync(["run", spec, "--store", join(dir, "store"), "--queue", url]);
     await waitFor(() => / start /.test(victim.log()), 30_000, "the first worker to start the unit");
     await new Promise((done) => setTimeout(done, 1500));
     victim.child.kill("SIGKILL");
-    const rescuer = worker(["--queue", url, "--work-dir", join(dir, "rescuer"), "--threads", "1", "--lease", "3"]);
+    const rescuer = worker(["--queue", url, "--work-dir", join(dir, "rescuer"), "--lease", "3"]);
     const result = await coordinator;
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stderr, /1 trained, 0 already done, 0 failed/);
@@ -99,7 +99,7 @@ describe("noiselab run --queue with noiselab worker (real Redis)", { skip: unava
     }
     assert.equal((await jobCounts(url, "cpu")).waiting, 1, "the second enqueue added nothing");
     assert.equal((await jobCounts(url, "cuda")).waiting, 2);
-    const cpu = worker(["--queue", url, "--work-dir", join(dir, "cpu-worker"), "--threads", "1"]);
+    const cpu = worker(["--queue", url, "--work-dir", join(dir, "cpu-worker")]);
     const r = await noiselabAsync(["run", cpuSpec, "--store", store, "--queue", url]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /1 trained, 0 already done, 0 failed/);
