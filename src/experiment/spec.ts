@@ -5,7 +5,7 @@ import { parse as parseYaml } from "yaml";
 import type { DatasetSpec } from "../data/index.js";
 import { DATASET_KINDS } from "../data/index.js";
 import type { EnvironmentConfig } from "../environment/config.js";
-import { readEnvironments } from "../environment/config.js";
+import { readEnvironments } from "./environments.js";
 import { InputError } from "../errors.js";
 import { MODEL_NAMES } from "../models/names.js";
 import { parseVariant } from "../noise/index.js";
