@@ -73,7 +73,8 @@ export class QueueExecutor implements Executor {
         await queue.addBulk(
           groups.map((group) => ({ name: group[0].label, data: { unit: group[0] }, opts: { jobId: group[0].key, attempts: 1, removeOnComplete: false, removeOnFail: false } })),
         );
-        const workers = (await queue.getWorkers()).length;
+        // CLIENT LIST is server-wide: count only the workers on this queue's database.
+        const workers = (await queue.getWorkers()).filter((w) => Number(w.db) === (redis.options.db ?? 0)).length;
         this.options.log?.(`${groups.length} run(s) in queue ${queueName(kind)}; ${workers === 0 ? `no worker serves it yet (start one with: noiselab worker --queue URL${kind === "cpu" ? "" : ` --device ${kind}`})` : `${workers} worker(s) serve it`}`);
       }
       const emit = (active: Job<UnitJobData, UnitJobResult>[]) => {
