@@ -3,7 +3,7 @@ import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { deviceKind, unitDevice } from "../runner/placement.js";
 import type { Executor, RunSummary } from "../runner/executor.js";
-import { planBatch, RunInterruptedError } from "../runner/executor.js";
+import { planBatch, RunInterruptedError, STOP_SIGNALS } from "../runner/executor.js";
 import type { ProgressSnapshot } from "../runner/progress.js";
 import type { RunStore, RunTiming } from "../store/run-store.js";
 import type { RunUnit } from "../run-unit/unit.js";
@@ -25,8 +25,6 @@ export interface QueueExecutorOptions {
   /** Stop waiting on SIGINT/SIGTERM/SIGHUP (default true); the queue keeps its jobs. */
   handleSignals?: boolean;
 }
-
-const STOP_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
 interface Outstanding {
   group: RunUnit[];

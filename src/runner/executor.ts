@@ -86,7 +86,8 @@ export interface LocalPoolExecutorOptions {
   handleSignals?: boolean;
 }
 
-const STOP_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+/** The signals on which every executor stops waiting (a second one kills the local pool's workers at once). */
+export const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 const SIGINT_SETTLE_MS = 200;
 
 /** Runs each unit in its own child process, at most `processes` at a time. */

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Executor, RunSummary } from "../runner/executor.js";
-import { planBatch, RunInterruptedError } from "../runner/executor.js";
+import { planBatch, RunInterruptedError, STOP_SIGNALS } from "../runner/executor.js";
 import type { ProgressSnapshot } from "../runner/progress.js";
 import type { RunStore } from "../store/run-store.js";
 import type { RunUnit } from "../run-unit/unit.js";
@@ -112,8 +112,6 @@ export interface SlurmExecutorOptions {
   /** Stop waiting on SIGINT/SIGTERM/SIGHUP (default true); the job keeps running. */
   handleSignals?: boolean;
 }
-
-const STOP_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
 /**
  * Runs units as one Slurm job array: one task per unit, writing into the store's directory on the
