@@ -23,7 +23,7 @@ export class BasicBlock extends Module {
     super();
     this.conv1 = this.registerModule("conv1", conv3x3(inPlanes, planes, stride, generator));
     this.bn1 = this.registerModule("bn1", new BatchNorm2d(planes));
-    this.relu = this.registerModule("relu", new ReLU());
+    this.relu = this.registerModule("relu", new ReLU({ inplace: true }));
     this.conv2 = this.registerModule("conv2", conv3x3(planes, planes, 1, generator));
     this.bn2 = this.registerModule("bn2", new BatchNorm2d(planes));
     this.downsample = downsample === null ? null : this.registerModule("downsample", downsample);
@@ -32,7 +32,7 @@ export class BasicBlock extends Module {
   forward(input: Tensor): Tensor {
     const out = this.bn2.call(this.conv2.call(this.relu.call(this.bn1.call(this.conv1.call(input)))));
     const identity = this.downsample === null ? input : this.downsample.call(input);
-    return this.relu.call(out.add(identity));
+    return this.relu.call(out.add_(identity));
   }
 }
 
@@ -56,7 +56,7 @@ export class Bottleneck extends Module {
     this.bn2 = this.registerModule("bn2", new BatchNorm2d(planes));
     this.conv3 = this.registerModule("conv3", conv1x1(planes, planes * Bottleneck.expansion, 1, generator));
     this.bn3 = this.registerModule("bn3", new BatchNorm2d(planes * Bottleneck.expansion));
-    this.relu = this.registerModule("relu", new ReLU());
+    this.relu = this.registerModule("relu", new ReLU({ inplace: true }));
     this.downsample = downsample === null ? null : this.registerModule("downsample", downsample);
   }
 
@@ -65,7 +65,7 @@ export class Bottleneck extends Module {
     out = this.relu.call(this.bn2.call(this.conv2.call(out)));
     out = this.bn3.call(this.conv3.call(out));
     const identity = this.downsample === null ? input : this.downsample.call(input);
-    return this.relu.call(out.add(identity));
+    return this.relu.call(out.add_(identity));
   }
 }
 
@@ -103,7 +103,7 @@ export class ResNet extends Module {
         : new Conv2d(inChannels, 64, 7, { stride: 2, padding: 3, bias: false, generator }),
     );
     this.bn1 = this.registerModule("bn1", new BatchNorm2d(64));
-    this.relu = this.registerModule("relu", new ReLU());
+    this.relu = this.registerModule("relu", new ReLU({ inplace: true }));
     this.maxpool = this.registerModule("maxpool", options.cifarStem ? new Identity() : new MaxPool2d(3, { stride: 2, padding: 1 }));
     let inPlanes = 64;
     const makeLayer = (planes: number, blocks: number, stride: number): Sequential => {

@@ -153,8 +153,13 @@ export class Flatten extends Module {
 }
 
 export class ReLU extends Module {
+  /** With `inplace`, overwrites its input and returns it, as `torch.nn.ReLU(inplace=True)`: the same values, one activation less to keep. */
+  constructor(readonly options: { inplace?: boolean } = {}) {
+    super();
+  }
+
   forward(input: Tensor): Tensor {
-    return F.relu(input);
+    return this.options.inplace ? F.relu_(input) : F.relu(input);
   }
 }
 

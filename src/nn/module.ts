@@ -1,5 +1,5 @@
 import type { Tensor } from "../torch/index.js";
-import { keep, noGrad } from "../torch/index.js";
+import { keep, noGrad, tidy } from "../torch/index.js";
 
 /** Called with each module's output; used by `noiselab check` to hash activations. */
 export type ForwardHook = (module: Module, output: Tensor) => void;
@@ -19,10 +19,19 @@ export abstract class Module {
 
   abstract forward(input: Tensor): Tensor;
 
+  /**
+   * Runs `forward` and the hooks in a scope of their own: intermediates the
+   * module made and did not return are freed when it returns (autograd keeps
+   * what backward needs), as Python's reference counting frees a PyTorch
+   * module's locals. Without it they would live until the step's scope ends,
+   * through the whole backward pass.
+   */
   call(input: Tensor): Tensor {
-    const output = this.forward(input);
-    for (const hook of this.#hooks) hook(this, output);
-    return output;
+    return tidy(() => {
+      const output = this.forward(input);
+      for (const hook of this.#hooks) hook(this, output);
+      return output;
+    });
   }
 
   /** Adds a hook; returns a function that removes it. */

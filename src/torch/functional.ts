@@ -1,7 +1,7 @@
 // The ops of torch.nn.functional that noiselab's models and losses need.
 import { empty } from "./creation.js";
 import type { GeneratorLike, Tensor } from "./tensor.js";
-import { op } from "./tensor.js";
+import { op, opInPlace } from "./tensor.js";
 
 /** A size for both spatial dimensions: one number for both, or [height, width]. */
 export type Pair = number | [number, number];
@@ -66,6 +66,12 @@ export function globalAvgPool2d(input: Tensor): Tensor {
 
 export function relu(input: Tensor): Tensor {
   return op("relu", [input]);
+}
+
+/** ReLU in place: overwrites `input` and returns it. Autograd refuses a backward that needs the overwritten values. */
+export function relu_(input: Tensor): Tensor {
+  opInPlace("relu_", [input]);
+  return input;
 }
 
 export function relu6(input: Tensor): Tensor {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { AdaptiveAvgPool2d, GlobalAvgPool2d } from "../../src/nn/index.js";
-import { DeterministicAdaptiveAvgPool2d, StochasticDepth, createModel, inceptionV3 } from "../../src/models/index.js";
+import { BasicBlock, DeterministicAdaptiveAvgPool2d, StochasticDepth, createModel, inceptionV3 } from "../../src/models/index.js";
 import type { Module } from "../../src/nn/index.js";
 import type { Tensor } from "../../src/torch/index.js";
 import { F, Generator, manualSeed, noGrad, ones, randn, tidy } from "../../src/torch/index.js";
@@ -148,5 +148,26 @@ describe("training", () => {
       assert.equal(withoutAux.auxLogits, null);
       assert.ok(![...withoutAux.stateDict().keys()].some((k) => k.startsWith("AuxLogits.")));
       for (const m of [model, withoutAux]) m.dispose();
+    }));
+});
+
+describe("ResNet's in-place ReLU and residual add", () => {
+  test("a BasicBlock gives the out-of-place computation's outputs and gradients bit for bit", () =>
+    tidy(() => {
+      const block = new BasicBlock(4, 4, 1, null, new Generator(7));
+      const x = randn([6, 4, 8, 8], { generator: new Generator(8) });
+      const run = (forward: (input: Tensor) => Tensor): number[][] => {
+        const input = x.clone().requiresGrad_(true);
+        for (const p of block.parameters()) p.grad = null;
+        const out = forward(input);
+        out.mul(out).sum().backward();
+        return [out.toArray(), gradOf(input).toArray(), ...block.parameters().map((p) => gradOf(p).toArray())];
+      };
+      const inPlace = run((input) => block.call(input));
+      const outOfPlace = run((input) =>
+        F.relu(block.bn2.call(block.conv2.call(F.relu(block.bn1.call(block.conv1.call(input))))).add(input)),
+      );
+      assert.deepEqual(inPlace, outOfPlace);
+      block.dispose();
     }));
 });
