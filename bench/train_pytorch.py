@@ -5,6 +5,8 @@ Run with Debian's python3-torch (the same libtorch build noiselab links):
     /usr/bin/python3 bench/train_pytorch.py --model smallcnn --batch 128 --threads 1 --steps 20 --warmup 3
 Prints {"imagesPerSecond": ..., "stepSeconds": [...], ...} as JSON, with the whole process's peak RSS,
 kernel CPU time and minor page faults (the memory allocator is whatever the environment preloads).
+With --profile N, N more steps run under libtorch's profiler, and "operators" maps each operator to
+[calls per step, self milliseconds per step] (what bench/profile.ts compares).
 """
 import argparse
 import json
@@ -51,6 +53,7 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--profile", type=int, default=0)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -72,10 +75,17 @@ def main():
         step()
         times.append(time.perf_counter() - start)
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    print(json.dumps({
+    result = {
         "imagesPerSecond": args.batch * args.steps / sum(times), "stepSeconds": times,
         "peakRssBytes": usage.ru_maxrss * 1024, "systemSeconds": usage.ru_stime, "minorPageFaults": usage.ru_minflt,
-    }))
+    }
+    if args.profile > 0:
+        with torch.autograd.profiler.profile() as profiled:
+            for _ in range(args.profile):
+                step()
+        result["operators"] = {e.key: [e.count / args.profile, e.self_cpu_time_total / args.profile / 1000]
+                               for e in profiled.key_averages()}
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":
