@@ -22,10 +22,10 @@ export class DenseLayer extends Module {
     super();
     const width = BOTTLENECK_WIDTH * GROWTH;
     this.norm1 = this.registerModule("norm1", new BatchNorm2d(inChannels));
-    this.relu1 = this.registerModule("relu1", new ReLU());
+    this.relu1 = this.registerModule("relu1", new ReLU({ inplace: true }));
     this.conv1 = this.registerModule("conv1", new Conv2d(inChannels, width, 1, { bias: false, generator }));
     this.norm2 = this.registerModule("norm2", new BatchNorm2d(width));
-    this.relu2 = this.registerModule("relu2", new ReLU());
+    this.relu2 = this.registerModule("relu2", new ReLU({ inplace: true }));
     this.conv2 = this.registerModule("conv2", new Conv2d(width, GROWTH, 3, { padding: 1, bias: false, generator }));
   }
 
@@ -55,7 +55,7 @@ export class DenseBlock extends Module {
 const transition = (inChannels: number, outChannels: number, generator: GeneratorLike | undefined): NamedSequential =>
   new NamedSequential([
     ["norm", new BatchNorm2d(inChannels)],
-    ["relu", new ReLU()],
+    ["relu", new ReLU({ inplace: true })],
     ["conv", new Conv2d(inChannels, outChannels, 1, { bias: false, generator })],
     ["pool", new AvgPool2d(2, { stride: 2 })],
   ]);
@@ -78,7 +78,7 @@ export class DenseNet extends Module {
       new NamedSequential([
         ["conv0", new Conv2d(positiveInteger(options.inChannels ?? 3, "inChannels"), initFeatures, 7, { stride: 2, padding: 3, bias: false, generator })],
         ["norm0", new BatchNorm2d(initFeatures)],
-        ["relu0", new ReLU()],
+        ["relu0", new ReLU({ inplace: true })],
         ["pool0", new MaxPool2d(3, { stride: 2, padding: 1 })],
       ]),
     );
@@ -103,7 +103,7 @@ export class DenseNet extends Module {
   }
 
   forward(input: Tensor): Tensor {
-    const features = F.relu(this.features.call(input));
+    const features = F.relu_(this.features.call(input));
     return this.classifier.call(globalPool(features, this.deterministicPooling).flatten(1));
   }
 }

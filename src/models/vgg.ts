@@ -32,7 +32,7 @@ export class VGG extends Module {
       if (v === "M") {
         layers.push(new MaxPool2d(2, { stride: 2 }));
       } else {
-        layers.push(new Conv2d(channels, v, 3, { padding: 1, generator }), new ReLU());
+        layers.push(new Conv2d(channels, v, 3, { padding: 1, generator }), new ReLU({ inplace: true }));
         channels = v;
       }
     }
@@ -43,10 +43,10 @@ export class VGG extends Module {
       "classifier",
       new Sequential(
         new Linear(512 * 7 * 7, 4096, { generator }),
-        new ReLU(),
+        new ReLU({ inplace: true }),
         new Dropout(0.5, dropout),
         new Linear(4096, 4096, { generator }),
-        new ReLU(),
+        new ReLU({ inplace: true }),
         new Dropout(0.5, dropout),
         new Linear(4096, positiveInteger(options.numClasses, "numClasses"), { generator }),
       ),

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { describe, test } from "node:test";
-import { AdaptiveAvgPool2d, GlobalAvgPool2d } from "../../src/nn/index.js";
+import { AdaptiveAvgPool2d, GlobalAvgPool2d, ReLU } from "../../src/nn/index.js";
 import { BasicBlock, DeterministicAdaptiveAvgPool2d, StochasticDepth, createModel, inceptionV3 } from "../../src/models/index.js";
 import type { Module } from "../../src/nn/index.js";
 import type { Tensor } from "../../src/torch/index.js";
-import { F, Generator, manualSeed, noGrad, ones, randn, tidy } from "../../src/torch/index.js";
+import { F, Generator, manualSeed, noGrad, ones, randn, tensor, tidy } from "../../src/torch/index.js";
 import { assertClose } from "../helpers.js";
 
 const flatState = (model: Module): number[][] => [...model.stateDict().values()].map((t) => t.toArray());
@@ -170,4 +171,32 @@ describe("ResNet's in-place ReLU and residual add", () => {
       assert.deepEqual(inPlace, outOfPlace);
       block.dispose();
     }));
+});
+
+describe("torchvision's in-place ReLUs (DenseNet, VGG)", () => {
+  /** The SHA-256 of a float32 tensor's bytes (VGG's gradients are too large for JS arrays). */
+  const bytesHash = (t: Tensor): string => {
+    const data = t.contiguous().data<"float32">();
+    return createHash("sha256").update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)).digest("hex");
+  };
+
+  /** Hashes of one training step's logits and every gradient, with the model's ReLUs in place or not. */
+  function trainingStep(name: "densenet121" | "vgg16", inplace: boolean): string[] {
+    return tidy(() => {
+      const model = createModel(name, { numClasses: 10, initGenerator: new Generator(11), dropoutGenerator: new Generator(12) });
+      for (const [, m] of model.namedModules()) if (m instanceof ReLU) m.options.inplace = inplace;
+      const x = randn([2, 3, 32, 32], { generator: new Generator(13) });
+      const logits = model.call(x);
+      F.crossEntropy(logits, tensor([1, 7], undefined, { dtype: "int64" })).backward();
+      const result = [bytesHash(logits), ...model.parameters().map((p) => bytesHash(gradOf(p)))];
+      model.dispose();
+      return result;
+    });
+  }
+
+  for (const name of ["densenet121", "vgg16"] as const) {
+    test(`${name}: a training step gives the out-of-place step's logits and gradients bit for bit`, () => {
+      assert.deepEqual(trainingStep(name, true), trainingStep(name, false));
+    });
+  }
 });
