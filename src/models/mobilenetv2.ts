@@ -4,7 +4,8 @@ import type { GeneratorLike, Tensor } from "../torch/index.js";
 import type { ModelOptions } from "./common.js";
 import { convNormActivation, globalPool, initialiseModules, makeDivisible, positiveInteger } from "./common.js";
 
-const relu6 = (): ReLU6 => new ReLU6();
+// In place, as torchvision's Conv2dNormActivation makes it.
+const relu6 = (): ReLU6 => new ReLU6({ inplace: true });
 
 export class InvertedResidual extends Module {
   readonly conv: Sequential;

@@ -164,8 +164,13 @@ export class ReLU extends Module {
 }
 
 export class ReLU6 extends Module {
+  /** With `inplace`, overwrites its input and returns it, as `torch.nn.ReLU6(inplace=True)`. */
+  constructor(readonly options: { inplace?: boolean } = {}) {
+    super();
+  }
+
   forward(input: Tensor): Tensor {
-    return F.relu6(input);
+    return this.options.inplace ? F.relu6_(input) : F.relu6(input);
   }
 }
 

@@ -78,6 +78,12 @@ export function relu6(input: Tensor): Tensor {
   return op("hardtanh", [input, 0, 6]);
 }
 
+/** ReLU6 in place: overwrites `input` and returns it. */
+export function relu6_(input: Tensor): Tensor {
+  opInPlace("hardtanh_", [input, 0, 6]);
+  return input;
+}
+
 export function silu(input: Tensor): Tensor {
   return op("silu", [input]);
 }

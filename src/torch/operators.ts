@@ -24,7 +24,7 @@ export const EXPOSED_OPERATORS: ReadonlySet<string> = new Set([
   "randint.low_generator", "randn.generator", "randperm.generator", "zeros", "zeros_like",
   // in place
   "add_.Scalar", "add_.Tensor", "addcdiv_", "addcmul_", "bernoulli_.float", "clamp_", "copy_", "div_.Scalar",
-  "div_.Tensor", "erfinv_", "fill_.Scalar", "lerp_.Scalar", "mul_.Scalar", "mul_.Tensor", "normal_", "put_",
+  "div_.Tensor", "erfinv_", "fill_.Scalar", "hardtanh_", "lerp_.Scalar", "mul_.Scalar", "mul_.Tensor", "normal_", "put_",
   "relu_", "uniform_", "zero_",
   // torch.nn.functional
   "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy_with_logits", "constant_pad_nd", "conv2d", "cross_entropy_loss",

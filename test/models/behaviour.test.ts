@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, test } from "node:test";
-import { AdaptiveAvgPool2d, GlobalAvgPool2d, ReLU } from "../../src/nn/index.js";
+import { AdaptiveAvgPool2d, GlobalAvgPool2d, ReLU, ReLU6 } from "../../src/nn/index.js";
 import { BasicBlock, DeterministicAdaptiveAvgPool2d, StochasticDepth, createModel, inceptionV3 } from "../../src/models/index.js";
 import type { Module } from "../../src/nn/index.js";
 import type { Tensor } from "../../src/torch/index.js";
@@ -173,7 +173,7 @@ describe("ResNet's in-place ReLU and residual add", () => {
     }));
 });
 
-describe("torchvision's in-place ReLUs (DenseNet, VGG)", () => {
+describe("torchvision's in-place ReLUs (DenseNet, VGG, MobileNetV2)", () => {
   /** The SHA-256 of a float32 tensor's bytes (VGG's gradients are too large for JS arrays). */
   const bytesHash = (t: Tensor): string => {
     const data = t.contiguous().data<"float32">();
@@ -181,10 +181,10 @@ describe("torchvision's in-place ReLUs (DenseNet, VGG)", () => {
   };
 
   /** Hashes of one training step's logits and every gradient, with the model's ReLUs in place or not. */
-  function trainingStep(name: "densenet121" | "vgg16", inplace: boolean): string[] {
+  function trainingStep(name: "densenet121" | "vgg16" | "mobilenetv2", inplace: boolean): string[] {
     return tidy(() => {
       const model = createModel(name, { numClasses: 10, initGenerator: new Generator(11), dropoutGenerator: new Generator(12) });
-      for (const [, m] of model.namedModules()) if (m instanceof ReLU) m.options.inplace = inplace;
+      for (const [, m] of model.namedModules()) if (m instanceof ReLU || m instanceof ReLU6) m.options.inplace = inplace;
       const x = randn([2, 3, 32, 32], { generator: new Generator(13) });
       const logits = model.call(x);
       F.crossEntropy(logits, tensor([1, 7], undefined, { dtype: "int64" })).backward();
@@ -194,7 +194,7 @@ describe("torchvision's in-place ReLUs (DenseNet, VGG)", () => {
     });
   }
 
-  for (const name of ["densenet121", "vgg16"] as const) {
+  for (const name of ["densenet121", "vgg16", "mobilenetv2"] as const) {
     test(`${name}: a training step gives the out-of-place step's logits and gradients bit for bit`, () => {
       assert.deepEqual(trainingStep(name, true), trainingStep(name, false));
     });
