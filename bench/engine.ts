@@ -7,16 +7,14 @@
 //
 //   node dist/bench/engine.js [--model smallcnn] [--batch 128] [--steps 30] [--repeats 3]
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
-import { join } from "node:path";
 import { parseArgs } from "../src/cli/args.js";
-import { writeFileAtomic } from "../src/io/files.js";
 import { median } from "../src/metrics/stats.js";
 import { modelInfo } from "../src/models/index.js";
 import { createTrainingStep } from "../src/overhead/step.js";
 import * as torch from "../src/torch/index.js";
 import { native } from "../src/torch/native.js";
+import { medianRange, writeBenchmarkSection } from "./benchmarks-doc.js";
 
 const { options } = parseArgs(process.argv.slice(2), {
   model: { type: "string", description: "" },
@@ -168,8 +166,6 @@ for (let r = 0; r < repeats; r++) {
 }
 training.dispose();
 
-const spread = (values: number[], digits: number) =>
-  `${median(values).toFixed(digits)} (${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)})`;
 const callRows = [...calls.entries()]
   .filter(([, s]) => s.calls > 0)
   .sort((x, y) => y[1].calls - x[1].calls)
@@ -190,16 +186,16 @@ const lines = [
   "",
   "| measurement | value |",
   "|---|---|",
-  `| step: user CPU ms | ${spread(step.map((s) => s.userMs), 1)} |`,
-  `| step: sys CPU ms | ${spread(step.map((s) => s.sysMs), 1)} |`,
-  `| step: minor page faults | ${spread(step.map((s) => s.faults), 0)} |`,
-  `| step: wall ms (the machine is shared) | ${spread(step.map((s) => s.wallMs), 1)} |`,
+  `| step: user CPU ms | ${medianRange(step.map((s) => s.userMs), 1)} |`,
+  `| step: sys CPU ms | ${medianRange(step.map((s) => s.sysMs), 1)} |`,
+  `| step: minor page faults | ${medianRange(step.map((s) => s.faults), 0)} |`,
+  `| step: wall ms (the machine is shared) | ${medianRange(step.map((s) => s.wallMs), 1)} |`,
   `| calls into the addon per step | ${callsPerStep.toFixed(0)} |`,
-  `| one \`a.add(b)\` + \`dispose()\` on 1-element tensors, ns: through \`Tensor\` | ${spread(tiny.map((t) => t.tensorClass), 0)} |`,
-  `| … through the bare binding (\`native.callOp\` + \`native.dispose\`) | ${spread(tiny.map((t) => t.binding), 0)} |`,
-  `| … PyTorch's \`torch.add(a, b)\` from Python, same libtorch | ${spread(tiny.map((t) => t.python), 0)} |`,
-  `| bound on the per-call cost's share of a step: calls × cost of a tiny op (\`Tensor\` path, libtorch's dispatch included) / step | ${spread(tiny.map((t, i) => (100 * callsPerStep * t.tensorClass) / 1e6 / (step[i].userMs + step[i].sysMs)), 2)} % |`,
-  `| outside every libtorch operator (JS, N-API, autograd engine), % of the step (profiler, wall) | ${spread(profiles.map((p) => p.outsidePercent), 1)} % |`,
+  `| one \`a.add(b)\` + \`dispose()\` on 1-element tensors, ns: through \`Tensor\` | ${medianRange(tiny.map((t) => t.tensorClass), 0)} |`,
+  `| … through the bare binding (\`native.callOp\` + \`native.dispose\`) | ${medianRange(tiny.map((t) => t.binding), 0)} |`,
+  `| … PyTorch's \`torch.add(a, b)\` from Python, same libtorch | ${medianRange(tiny.map((t) => t.python), 0)} |`,
+  `| bound on the per-call cost's share of a step: calls × cost of a tiny op (\`Tensor\` path, libtorch's dispatch included) / step | ${medianRange(tiny.map((t, i) => (100 * callsPerStep * t.tensorClass) / 1e6 / (step[i].userMs + step[i].sysMs)), 2)} % |`,
+  `| outside every libtorch operator (JS, N-API, autograd engine), % of the step (profiler, wall) | ${medianRange(profiles.map((p) => p.outsidePercent), 1)} % |`,
   "",
   "Operators with the most self time, % of the step (profiler, wall; last round):",
   "",
@@ -219,7 +215,4 @@ const lines = [
 const section = lines.join("\n");
 console.log(section);
 
-const path = join(process.cwd(), "docs/benchmarks.md");
-const doc = existsSync(path) ? readFileSync(path, "utf8") : "# Benchmarks\n";
-const marked = /<!-- bench:engine:start -->[\s\S]*<!-- bench:engine:end -->/;
-writeFileAtomic(path, marked.test(doc) ? doc.replace(marked, section) : `${doc.trimEnd()}\n\n${section}\n`);
+writeBenchmarkSection("engine", section);

@@ -7,16 +7,15 @@
 //
 //   node dist/bench/profile.js [--model resnet18-cifar] [--threads 1] [--batch 128] [--steps 3] [--warmup 2] [--repeats 3]
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "../src/cli/args.js";
 import { median } from "../src/metrics/stats.js";
 import { allocatorEnv, defaultAllocator } from "../src/environment/allocator.js";
-import { writeFileAtomic } from "../src/io/files.js";
 import type { ModelName } from "../src/models/index.js";
 import { createTrainingStep } from "../src/overhead/step.js";
 import * as torch from "../src/torch/index.js";
+import { medianRange, writeBenchmarkSection } from "./benchmarks-doc.js";
 
 const { options } = parseArgs(process.argv.slice(2), {
   model: { type: "string", description: "" },
@@ -35,7 +34,6 @@ const warmup = Number(options.warmup ?? 2);
 const repeats = Number(options.repeats ?? 3);
 if (!(warmup >= 1)) throw new RangeError("--warmup must be at least 1");
 const TOP = 12;
-const spread = (xs: number[]) => `${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})`;
 
 /** Per operator name: [calls per step, self milliseconds per step]. */
 type Operators = Record<string, [number, number]>;
@@ -63,13 +61,10 @@ if (options.side === "noiselab") {
     JSON.parse(
       execFileSync(process.execPath, [join(root, "dist/bench/profile.js"), ...args, "--warmup", String(warmup), "--steps", String(steps), "--side", "noiselab"], { encoding: "utf8", env }),
     ) as Operators;
+  // The peer's one timed step counts as the last of its warm-up steps.
+  const pytorchArgs = [...args, "--warmup", String(warmup - 1), "--steps", "1", "--profile", String(steps)];
   const profilePytorch = () =>
-    (
-      JSON.parse(
-        execFileSync("/usr/bin/python3", // Its one timed step is the last warm-up step.
-        [join(root, "bench/train_pytorch.py"), ...args, "--warmup", String(warmup - 1), "--steps", "1", "--profile", String(steps)], { encoding: "utf8", env }),
-      ) as { operators: Operators }
-    ).operators;
+    (JSON.parse(execFileSync("/usr/bin/python3", [join(root, "bench/train_pytorch.py"), ...pytorchArgs], { encoding: "utf8", env })) as { operators: Operators }).operators;
   const runs: { ours: Operators[]; theirs: Operators[] } = { ours: [], theirs: [] };
   for (let r = 0; r < repeats; r++) {
     // Alternate which side goes first, so that drifting machine load hits both alike.
@@ -115,7 +110,7 @@ if (options.side === "noiselab") {
     "| operator | noiselab calls / step | noiselab self ms / step | PyTorch calls / step | PyTorch self ms / step |",
     "|---|---|---|---|---|",
     ...rows,
-    `| **all ATen operators**, median (min–max) | ${names.reduce((s, n) => s + calls(ours, n), 0).toFixed(0)} | **${spread(totals(runs.ours))}** | ${names.reduce((s, n) => s + calls(theirs, n), 0).toFixed(0)} | **${spread(totals(runs.theirs))}** |`,
+    `| **all ATen operators**, median (min–max) | ${names.reduce((s, n) => s + calls(ours, n), 0).toFixed(0)} | **${medianRange(totals(runs.ours))}** | ${names.reduce((s, n) => s + calls(theirs, n), 0).toFixed(0)} | **${medianRange(totals(runs.theirs))}** |`,
     "",
     differing.length === 0
       ? "Both sides call the same operators the same number of times."
@@ -126,9 +121,5 @@ if (options.side === "noiselab") {
   ].join("\n");
   console.log(section);
 
-  const path = join(root, "docs/benchmarks.md");
-  let doc = existsSync(path) ? readFileSync(path, "utf8") : "# Benchmarks\n";
-  const pattern = /<!-- bench:profile:start -->[\s\S]*<!-- bench:profile:end -->/;
-  doc = pattern.test(doc) ? doc.replace(pattern, section) : doc.replace("<!-- bench:engine:start -->", `${section}\n\n<!-- bench:engine:start -->`);
-  writeFileAtomic(path, doc);
+  writeBenchmarkSection("profile", section);
 }

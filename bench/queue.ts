@@ -18,9 +18,9 @@ import { join } from "node:path";
 import { createServer } from "node:net";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "../src/cli/args.js";
-import { writeFileAtomic } from "../src/io/files.js";
 import { median } from "../src/metrics/stats.js";
 import { RunStore } from "../src/store/run-store.js";
+import { writeBenchmarkSection } from "./benchmarks-doc.js";
 
 const { options } = parseArgs(process.argv.slice(2), {
   repeats: { type: "string", description: "" },
@@ -137,9 +137,5 @@ const section = [
   "so runs per hour with `--concurrency 1, 2, 4, 8` on one GPU are not measured yet.",
   "<!-- bench:queue:end -->",
 ].join("\n");
-const path = "docs/benchmarks.md";
-let doc = readFileSync(path, "utf8");
-const pattern = /<!-- bench:queue:start -->[\s\S]*<!-- bench:queue:end -->/;
-doc = pattern.test(doc) ? doc.replace(pattern, section) : `${doc.trimEnd()}\n\n${section}\n`;
-writeFileAtomic(path, doc);
+writeBenchmarkSection("queue", section);
 console.log(section);

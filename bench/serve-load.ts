@@ -14,9 +14,9 @@ import type { AddressInfo } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "../src/cli/args.js";
-import { writeFileAtomic } from "../src/io/files.js";
 import { median, quantile } from "../src/metrics/stats.js";
 import { writeSyntheticExperiment } from "../test/serve/synthetic-store.js";
+import { writeBenchmarkSection } from "./benchmarks-doc.js";
 
 const { options } = parseArgs(process.argv.slice(2), {
   runs: { type: "string", description: "" },
@@ -216,10 +216,7 @@ async function main(): Promise<void> {
     ].join("\n");
     console.log(section);
     if (options.write) {
-      const path = "docs/benchmarks.md";
-      const doc = readFileSync(path, "utf8");
-      const marked = /<!-- bench:serve:start -->[\s\S]*<!-- bench:serve:end -->/;
-      writeFileAtomic(path, marked.test(doc) ? doc.replace(marked, section) : `${doc.trimEnd()}\n\n${section}\n`);
+      writeBenchmarkSection("serve", section);
     }
     if (errors > 0) process.exitCode = 1;
   } finally {

@@ -8,15 +8,13 @@
 //   node dist/bench/train.js [--repeats R] [--steps S] [--resnet-steps S] [--batch B] [--resnet-batch B]
 //                            [--models smallcnn,resnet18-cifar] [--threads 1,2] [--allocators tcmalloc,glibc,…]
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
-import { writeFileAtomic } from "../src/io/files.js";
 import { parseArgs } from "../src/cli/args.js";
-import { median } from "../src/metrics/stats.js";
 import type { AllocatorName } from "../src/environment/allocator.js";
 import { ALLOCATOR_ENV, allocatorEnv, defaultAllocator, installedAllocators, parseAllocator } from "../src/environment/allocator.js";
 import { buildInfo } from "../src/torch/index.js";
+import { medianRange, writeBenchmarkSection } from "./benchmarks-doc.js";
 
 const root = process.cwd();
 const { options } = parseArgs(process.argv.slice(2), {
@@ -75,7 +73,6 @@ const stock = pytorchSide("system");
 const same = chosen === "system" ? undefined : pytorchSide(chosen);
 const sides = [ours, ...others.map(noiselabSide), stock, ...(same ? [same] : [])];
 
-const spread = (xs: number[], digits = 1) => `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
 const loads: number[] = [];
 const throughputRows: string[] = [];
 const allocatorRows: string[] = [];
@@ -91,12 +88,12 @@ for (const model of models) {
     }
     const ips = (side: Side) => results.get(side)!.map((m) => m.imagesPerSecond);
     const ratios = (other: Side) => ips(ours).map((x, i) => x / ips(other)[i]);
-    const line = `| ${model} | ${threads} | ${spread(ips(ours))} | ${spread(ips(stock))} | ${spread(ratios(stock), 3)} | ${same ? spread(ips(same)) : "—"} | ${same ? spread(ratios(same), 3) : "—"} |`;
+    const line = `| ${model} | ${threads} | ${medianRange(ips(ours))} | ${medianRange(ips(stock))} | ${medianRange(ratios(stock), 3)} | ${same ? medianRange(ips(same)) : "—"} | ${same ? medianRange(ratios(same), 3) : "—"} |`;
     console.log(line);
     throughputRows.push(line);
     for (const side of sides) {
       const ms = results.get(side)!;
-      const row = `| ${model} | ${threads} | ${side.name} | ${spread(ips(side))} | ${spread(ms.map((m) => m.systemSeconds), 2)} | ${spread(ms.map((m) => m.minorPageFaults / 1000), 0)} | ${spread(ms.map((m) => m.peakRssBytes / 2 ** 20), 0)} |`;
+      const row = `| ${model} | ${threads} | ${side.name} | ${medianRange(ips(side))} | ${medianRange(ms.map((m) => m.systemSeconds), 2)} | ${medianRange(ms.map((m) => m.minorPageFaults / 1000), 0)} | ${medianRange(ms.map((m) => m.peakRssBytes / 2 ** 20), 0)} |`;
       console.log(row);
       allocatorRows.push(row);
     }
@@ -145,10 +142,5 @@ function setupOf(allocator: AllocatorName): string {
   return settings.length === 0 ? "nothing set" : settings.map(([name, value]) => `\`${name}=${value}\``).join(" ");
 }
 
-const path = join(root, "docs/benchmarks.md");
-let doc = existsSync(path) ? readFileSync(path, "utf8") : "# Benchmarks\n";
-for (const [name, section] of [["train", throughput], ["allocator", allocatorTable]]) {
-  const pattern = new RegExp(`<!-- bench:${name}:start -->[\\s\\S]*<!-- bench:${name}:end -->`);
-  doc = pattern.test(doc) ? doc.replace(pattern, section) : `${doc.trimEnd()}\n\n${section}\n`;
-}
-writeFileAtomic(path, doc);
+writeBenchmarkSection("train", throughput);
+writeBenchmarkSection("allocator", allocatorTable);
